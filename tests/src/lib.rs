@@ -1,0 +1,1 @@
+//! Shared test support for Waymark: golden runners, strategies and fuzz checks.
