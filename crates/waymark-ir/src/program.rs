@@ -68,7 +68,7 @@ pub enum Ty {
 }
 
 /// A constant as stored in a program (lists and texts held inline).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ConstVal {
     /// Unknown.
     Unknown,
@@ -219,7 +219,7 @@ pub enum Instr {
     /// A rule's status: its condition, then not suppressed by any exception whose status
     /// slot is in `pool[start..start+len]`.
     Rule { dst: Slot, cond: Slot, start: u32, len: u32 },
-    /// Match the rows of a table, writing each row's status slot.
+    /// Match the rows of a table, recording the rows whose status is true or unknown.
     Table { table: u32 },
     /// Combine an output's contributions into its slot.
     Output { output: u32 },
@@ -249,6 +249,15 @@ pub struct Contribution {
     pub value: Slot,
     /// Which rule or table row it is, for explanations.
     pub source: Origin,
+}
+
+/// The part of a table that sets one output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TablePart {
+    /// The table.
+    pub table: u32,
+    /// Per row, the slot of the value it gives the output.
+    pub values: Vec<Option<Slot>>,
 }
 
 /// Where a contribution comes from.
@@ -371,8 +380,6 @@ pub struct RuleInfo {
 pub struct RowInfo {
     /// One test per column.
     pub cells: Vec<CellInfo>,
-    /// The row's status slot.
-    pub status: Slot,
     /// The row's documentation.
     pub docs: Vec<String>,
 }
@@ -452,8 +459,10 @@ pub struct OutputInfo {
     pub combine: Combine,
     /// The default's slot.
     pub default: Option<Slot>,
-    /// Rules and rows that set it.
+    /// Rules that set it.
     pub contributions: Vec<Contribution>,
+    /// Tables that set it: for each, the value slot of every row (`None` where the row leaves it).
+    pub tables: Vec<TablePart>,
     /// Inputs it depends on.
     pub reads: Vec<u32>,
 }

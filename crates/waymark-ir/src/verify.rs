@@ -117,7 +117,6 @@ pub fn verify(p: &Program) -> Result<(), VerifyError> {
             slot(*c, "a table column")?;
         }
         for row in &t.rows {
-            slot(row.status, "a table row")?;
             if row.cells.len() != t.columns.len() {
                 return Err(VerifyError(format!("a row of table `{}` has the wrong number of cells", t.name)));
             }
@@ -161,6 +160,17 @@ pub fn verify(p: &Program) -> Result<(), VerifyError> {
             };
             if !ok {
                 return Err(VerifyError(format!("output `{}` names a rule or row that does not exist", o.name)));
+            }
+        }
+        for part in &o.tables {
+            let Some(t) = p.tables.get(part.table as usize) else {
+                return Err(VerifyError(format!("output `{}` names a table that does not exist", o.name)));
+            };
+            if part.values.len() != t.rows.len() {
+                return Err(VerifyError(format!("output `{}` does not match the rows of table `{}`", o.name, t.name)));
+            }
+            for v in part.values.iter().flatten() {
+                slot(*v, "a table value")?;
             }
         }
         if o.reads.iter().any(|i| *i as usize >= p.inputs.len()) {
