@@ -1,0 +1,488 @@
+//! The commands.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufWriter, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value as Json, json};
+use waymark::{Decision, Ruleset};
+use waymark_diagnostics::Diagnostic;
+
+use crate::Format;
+
+const OK: u8 = 0;
+const FAILED: u8 = 1;
+const USAGE: u8 = 2;
+
+/// Every `.wm` file under the paths, sorted; an error names a path that does not exist.
+fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out).map_err(|e| format!("cannot read folder `{}`: {e}", p.display()))?;
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("no such file or folder: `{}`", p.display()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "wm") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn print_diagnostics(diags: &[Diagnostic], format: Format) {
+    match format {
+        Format::Json => println!("{}", waymark_diagnostics::to_json(diags)),
+        Format::Text => {
+            let c = color();
+            for d in diags {
+                eprintln!("{}", waymark_diagnostics::render(d, c));
+            }
+        }
+    }
+}
+
+fn dedup(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut seen = HashSet::new();
+    diags
+        .into_iter()
+        .filter(|d| {
+            let key = (d.file.as_ref().map(|f| f.name.clone()), d.primary_span(), d.code, d.message.clone());
+            seen.insert(key)
+        })
+        .collect()
+}
+
+pub fn check(paths: &[PathBuf], deny_warnings: bool, format: Format) -> u8 {
+    let files = match collect(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
+    let mut all = Vec::new();
+    for f in &files {
+        let check = waymark_check::check_path(f, &waymark_check::FsLoader);
+        all.extend(check.diagnostics);
+    }
+    let mut all = dedup(all);
+    waymark_diagnostics::sort(&mut all);
+    let errors = all.iter().filter(|d| d.is_error()).count();
+    let warnings = all.len() - errors;
+    print_diagnostics(&all, format);
+    if format == Format::Text {
+        eprintln!(
+            "checked {} file{}: {} error{}, {} warning{}",
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            errors,
+            if errors == 1 { "" } else { "s" },
+            warnings,
+            if warnings == 1 { "" } else { "s" }
+        );
+    }
+    if errors > 0 || (deny_warnings && warnings > 0) { FAILED } else { OK }
+}
+
+pub fn fmt(paths: &[PathBuf], check_only: bool) -> u8 {
+    let files = match collect(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
+    let mut changed = Vec::new();
+    let mut broken = false;
+    for f in &files {
+        let bytes = match std::fs::read(f) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", f.display());
+                return USAGE;
+            }
+        };
+        let parse = waymark_syntax::parse_bytes(&f.display().to_string(), &bytes);
+        if parse.has_errors() {
+            print_diagnostics(&parse.diagnostics, Format::Text);
+            broken = true;
+            continue;
+        }
+        let formatted = waymark_syntax::format(&parse.ruleset, &parse.file.text);
+        if formatted.as_bytes() != bytes.as_slice() {
+            changed.push(f.clone());
+            if !check_only {
+                if let Err(e) = std::fs::write(f, formatted) {
+                    eprintln!("error: cannot write `{}`: {e}", f.display());
+                    return USAGE;
+                }
+            }
+        }
+    }
+    if check_only {
+        for f in &changed {
+            println!("would reformat {}", f.display());
+        }
+        if broken || !changed.is_empty() { FAILED } else { OK }
+    } else {
+        for f in &changed {
+            eprintln!("formatted {}", f.display());
+        }
+        if broken { FAILED } else { OK }
+    }
+}
+
+fn load(path: &Path, format: Format) -> Result<Ruleset, u8> {
+    if !path.is_file() {
+        eprintln!("error: no such ruleset file: `{}`", path.display());
+        return Err(USAGE);
+    }
+    Ruleset::from_path(path).map_err(|d| {
+        print_diagnostics(&d.0, format);
+        FAILED
+    })
+}
+
+fn parse_params(params: &[String]) -> Result<Vec<(String, Json)>, String> {
+    params
+        .iter()
+        .map(|p| {
+            let (name, value) = p.split_once('=').ok_or_else(|| format!("`--param {p}` must be NAME=VALUE"))?;
+            let value = serde_json::from_str(value).unwrap_or_else(|_| Json::String(value.to_string()));
+            Ok((name.trim().to_string(), value))
+        })
+        .collect()
+}
+
+fn read_input(source: &str) -> std::io::Result<String> {
+    if source == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(source)
+    }
+}
+
+pub fn eval(
+    ruleset: &Path,
+    facts: Option<&str>,
+    cases: Option<&str>,
+    out: Option<&Path>,
+    params: &[String],
+    format: Format,
+    explain: bool,
+) -> u8 {
+    let rules = match load(ruleset, format) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let overrides = match parse_params(params) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
+    let rules = if overrides.is_empty() {
+        rules
+    } else {
+        match rules.with_params(&overrides) {
+            Ok(r) => r,
+            Err(e) => {
+                report_fact_errors(&e.0, format, None);
+                return FAILED;
+            }
+        }
+    };
+    match (facts, cases) {
+        (Some(f), _) => eval_one(&rules, f, format, explain),
+        (None, Some(c)) => eval_stream(&rules, c, out, explain),
+        (None, None) => {
+            eprintln!("error: give the case with `--facts FILE` (or `-` for standard input), or many with `--cases FILE.jsonl`");
+            USAGE
+        }
+    }
+}
+
+fn report_fact_errors(errors: &[waymark::FactError], format: Format, line: Option<usize>) {
+    if format == Format::Json {
+        println!("{}", json!({"errors": errors}));
+    }
+    for e in errors {
+        match line {
+            Some(n) => eprintln!("error: line {n}: {}", e.message),
+            None => eprintln!("error: {}", e.message),
+        }
+    }
+}
+
+fn eval_one(rules: &Ruleset, source: &str, format: Format, explain: bool) -> u8 {
+    let text = match read_input(source) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read facts from `{source}`: {e}");
+            return USAGE;
+        }
+    };
+    let json: Json = match serde_json::from_str(&text) {
+        Ok(j) => j,
+        Err(e) => {
+            let errors = vec![waymark::FactError {
+                input: String::new(),
+                kind: waymark::FactErrorKind::NotAnObject,
+                message: format!("the facts are not valid JSON: {e}"),
+            }];
+            report_fact_errors(&errors, format, None);
+            return FAILED;
+        }
+    };
+    match rules.evaluate_json(&json, explain) {
+        Ok(d) => {
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default()),
+                Format::Text => print!("{}", render_decision(rules, &d)),
+            }
+            OK
+        }
+        Err(e) => {
+            report_fact_errors(&e.0, format, None);
+            FAILED
+        }
+    }
+}
+
+fn eval_stream(rules: &Ruleset, source: &str, out: Option<&Path>, explain: bool) -> u8 {
+    let reader: Box<dyn BufRead> = if source == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        match std::fs::File::open(source) {
+            Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
+            Err(e) => {
+                eprintln!("error: cannot read cases from `{source}`: {e}");
+                return USAGE;
+            }
+        }
+    };
+    let total = if source == "-" { None } else { std::fs::metadata(source).ok().map(|m| m.len()) };
+    let writer: Box<dyn Write> = match out {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("error: cannot write `{}`: {e}", p.display());
+                return USAGE;
+            }
+        },
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut writer = BufWriter::with_capacity(1 << 16, writer);
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(total.unwrap_or(0));
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut bad = 0usize;
+    let mut good = 0usize;
+    for (n, line) in reader.lines().enumerate() {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: cannot read line {}: {e}", n + 1);
+                return USAGE;
+            }
+        };
+        bar.inc(line.len() as u64 + 1);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let result = match serde_json::from_str::<Json>(&line) {
+            Ok(j) => rules.evaluate_json(&j, explain).map_err(|e| e.0),
+            Err(e) => Err(vec![waymark::FactError {
+                input: String::new(),
+                kind: waymark::FactErrorKind::NotAnObject,
+                message: format!("not valid JSON: {e}"),
+            }]),
+        };
+        let written = match result {
+            Ok(d) => {
+                good += 1;
+                serde_json::to_writer(&mut writer, &d).map_err(std::io::Error::other)
+            }
+            Err(errors) => {
+                bad += 1;
+                for e in &errors {
+                    bar.suspend(|| eprintln!("error: line {}: {}", n + 1, e.message));
+                }
+                serde_json::to_writer(&mut writer, &json!({"line": n + 1, "errors": errors})).map_err(std::io::Error::other)
+            }
+        };
+        if written.and_then(|_| writer.write_all(b"\n")).is_err() {
+            eprintln!("error: cannot write decisions");
+            return USAGE;
+        }
+    }
+    bar.finish_and_clear();
+    if writer.flush().is_err() {
+        eprintln!("error: cannot write decisions");
+        return USAGE;
+    }
+    eprintln!("{good} decision{}, {bad} bad line{}", if good == 1 { "" } else { "s" }, if bad == 1 { "" } else { "s" });
+    if bad > 0 { FAILED } else { OK }
+}
+
+fn show(v: &Json) -> String {
+    match v {
+        Json::Null => "undetermined".to_string(),
+        Json::String(s) => s.clone(),
+        Json::Array(items) if items.is_empty() => "(none)".to_string(),
+        Json::Array(items) => items.iter().map(show).collect::<Vec<_>>().join(", "),
+        Json::Bool(true) => "yes".to_string(),
+        Json::Bool(false) => "no".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A decision for a person: the outcome first, then why.
+fn render_decision(rules: &Ruleset, d: &Decision) -> String {
+    let p = rules.program();
+    let mut s = String::new();
+    let title = p.meta.title.clone().unwrap_or_default();
+    s.push_str(&format!("{} {} — {}\n\n", d.ruleset.id, d.ruleset.version, title));
+    s.push_str("Outcome\n");
+    let width = d.outcome.keys().map(|k| label_of(rules, k).chars().count()).max().unwrap_or(0);
+    for out in p.outputs.iter().filter(|o| o.public) {
+        let v = d.outcome.get(&out.name).cloned().unwrap_or(Json::Null);
+        let label = label_of(rules, &out.name);
+        s.push_str(&format!("  {label:<width$}  {}\n", show(&v)));
+    }
+    if let Some(ex) = &d.explanation {
+        s.push_str("\nWhy\n");
+        if let Some(outputs) = ex.get("outputs").and_then(Json::as_object) {
+            for out in p.outputs.iter().filter(|o| o.public) {
+                let Some(entry) = outputs.get(&out.name) else { continue };
+                let because = entry.get("because").and_then(Json::as_array).cloned().unwrap_or_default();
+                let undetermined = entry.get("undetermined");
+                if because.is_empty() && undetermined.is_none() {
+                    continue;
+                }
+                s.push_str(&format!("  {} = {}\n", out.name, show(d.outcome.get(&out.name).unwrap_or(&Json::Null))));
+                for b in because {
+                    let what = b.get("label").and_then(Json::as_str).map(str::to_string).unwrap_or_else(|| {
+                        b.get("rule").or(b.get("table")).map(show).unwrap_or_default()
+                    });
+                    let cites: Vec<String> =
+                        b.get("sources").and_then(Json::as_array).map(|a| a.iter().filter_map(|c| c.get("key").map(show)).collect()).unwrap_or_default();
+                    let cites = if cites.is_empty() { String::new() } else { format!(" [{}]", cites.join(", ")) };
+                    s.push_str(&format!("    because: {what}{cites}\n"));
+                }
+                if let Some(u) = undetermined {
+                    let waiting = u.get("waiting_for").map(show).unwrap_or_default();
+                    s.push_str(&format!("    undetermined: waiting for {waiting}\n"));
+                }
+            }
+        }
+        if let Some(misses) = ex.get("nearest_misses").and_then(Json::as_array).filter(|m| !m.is_empty()) {
+            s.push_str("\nNearest misses\n");
+            for m in misses {
+                let text = m.get("text").map(show).unwrap_or_default();
+                let label = m.get("label").and_then(Json::as_str).unwrap_or("");
+                s.push_str(&format!("  - {text} ({label})\n"));
+            }
+        }
+        if let Some(qs) = ex.get("next_questions").and_then(Json::as_array).filter(|q| !q.is_empty()) {
+            s.push_str("\nNext questions to ask\n");
+            for q in qs {
+                let input = q.get("input").map(show).unwrap_or_default();
+                let label = q.get("label").and_then(Json::as_str).map(|l| format!(" — {l}")).unwrap_or_default();
+                let changes = q.get("could_change").map(show).unwrap_or_default();
+                s.push_str(&format!("  - {input}{label} (could change {changes})\n"));
+            }
+        }
+    }
+    s
+}
+
+fn label_of(rules: &Ruleset, output: &str) -> String {
+    rules.program().outputs.iter().find(|o| o.name == output).and_then(|o| o.label.clone()).unwrap_or_else(|| output.to_string())
+}
+
+pub fn test(paths: &[PathBuf], format: Format) -> u8 {
+    let files = match collect(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut reports = Vec::new();
+    for f in &files {
+        let rules = match Ruleset::from_path(f) {
+            Ok(r) => r,
+            Err(d) => {
+                print_diagnostics(&d.0, Format::Text);
+                eprintln!("error: `{}` does not check, so its tests cannot run", f.display());
+                failed += 1;
+                continue;
+            }
+        };
+        let report = rules.run_tests();
+        if format == Format::Text && !report.tests.is_empty() {
+            println!("\nrunning {} tests in {}", report.tests.len(), f.display());
+            for t in &report.tests {
+                println!("test {} ... {}", t.name, if t.passed { "ok" } else { "FAILED" });
+            }
+            for t in report.tests.iter().filter(|t| !t.passed) {
+                println!("\n---- {} ({}:{}) ----", t.name, f.display(), t.line);
+                for (out, expected, actual) in &t.failures {
+                    println!("  {out}: expected {}, got {}", show(expected), show(actual));
+                }
+                if let Some(ex) = &t.explanation {
+                    println!("  explanation: {}", serde_json::to_string(ex).unwrap_or_default());
+                }
+            }
+        }
+        passed += report.passed();
+        failed += report.failed();
+        reports.push(json!({"file": f.display().to_string(), "report": report}));
+    }
+    if format == Format::Json {
+        println!("{}", json!({"passed": passed, "failed": failed, "files": reports}));
+    } else {
+        println!("\ntest result: {}. {passed} passed, {failed} failed", if failed == 0 { "ok" } else { "FAILED" });
+    }
+    if failed > 0 { FAILED } else { OK }
+}
+
+pub fn schema(path: &Path) -> u8 {
+    match load(path, Format::Text) {
+        Ok(r) => {
+            println!("{}", serde_json::to_string_pretty(&r.schema()).unwrap_or_default());
+            OK
+        }
+        Err(code) => code,
+    }
+}
