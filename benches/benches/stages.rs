@@ -105,8 +105,6 @@ fn stages(c: &mut Criterion) {
     }
     compile.finish();
     let mut eval = c.benchmark_group("evaluate");
-    let mut explained = c.benchmark_group("evaluate_explained");
-    drop(explained);
     for n in [10usize, 100, 1_000, 10_000] {
         let path = write_temp(&format!("rules_{n}.wm"), &generate::rules(n));
         let rules = Ruleset::from_path(&path).expect("generated rules check");
@@ -120,7 +118,7 @@ fn stages(c: &mut Criterion) {
         });
     }
     eval.finish();
-    explained = c.benchmark_group("evaluate_explained");
+    let mut explained = c.benchmark_group("evaluate_explained");
     for n in [10usize, 100, 1_000] {
         let path = write_temp(&format!("rules_{n}.wm"), &generate::rules(n));
         let rules = Ruleset::from_path(&path).expect("generated rules check");

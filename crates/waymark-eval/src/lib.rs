@@ -9,6 +9,7 @@
 mod explain;
 mod facts;
 mod ops;
+mod specialize;
 
 use waymark_ir::program::*;
 use waymark_ir::{VerifyError, verify};
@@ -79,7 +80,9 @@ impl Loaded {
                 *t = v;
             }
         }
-        Ok(Loaded { program, template, texts, lists, params })
+        let mut loaded = Loaded { program, template, texts, lists, params };
+        specialize::specialize(&mut loaded);
+        Ok(loaded)
     }
 
     /// The program.

@@ -9,198 +9,204 @@ use crate::{Facts, Loaded, Scratch};
 
 pub(crate) fn run(l: &Loaded, facts: &Facts, s: &mut Scratch) {
     let code = &l.program.code;
-    let pool = &l.program.pool;
     let mut pc = 0usize;
     while let Some(instr) = code.get(pc) {
-        pc += 1;
-        match *instr {
-            Instr::Copy { dst, src } => set(s, dst, get(s, src)),
-            Instr::Not { dst, a } => {
-                let v = match get(s, a) {
-                    Val::Bool(b) => Val::Bool(!b),
+        pc += 1 + step(l, facts, s, instr);
+    }
+}
+
+/// Executes one instruction; returns how many following instructions to skip.
+#[inline(always)]
+pub(crate) fn step(l: &Loaded, facts: &Facts, s: &mut Scratch, instr: &Instr) -> usize {
+    let pool = &l.program.pool;
+    match *instr {
+        Instr::Copy { dst, src } => set(s, dst, get(s, src)),
+        Instr::Not { dst, a } => {
+            let v = match get(s, a) {
+                Val::Bool(b) => Val::Bool(!b),
+                _ => Val::Unknown,
+            };
+            set(s, dst, v);
+        }
+        Instr::And { dst, a, b } => {
+            let v = and(get(s, a), get(s, b));
+            set(s, dst, v);
+        }
+        Instr::Or { dst, a, b } => {
+            let v = or(get(s, a), get(s, b));
+            set(s, dst, v);
+        }
+        Instr::SkipIfFalse { a, skip } => {
+            if get(s, a) == Val::Bool(false) {
+                return skip as usize;
+            }
+        }
+        Instr::SkipIfTrue { a, skip } => {
+            if get(s, a) == Val::Bool(true) {
+                return skip as usize;
+            }
+        }
+        Instr::Is { dst, a, test } => {
+            let v = get(s, a);
+            let r = match test {
+                Test::Yes => Val::Bool(v == Val::Answer(Answer::Yes)),
+                Test::No => Val::Bool(v == Val::Answer(Answer::No)),
+                Test::Unknown => Val::Bool(v == Val::Unknown),
+                Test::Known => Val::Bool(v != Val::Unknown),
+                Test::Empty => match v {
+                    Val::Set(bits) => Val::Bool(bits == 0),
+                    Val::List(id) => Val::Bool(l.list(facts, id).is_empty()),
                     _ => Val::Unknown,
-                };
-                set(s, dst, v);
-            }
-            Instr::And { dst, a, b } => {
-                let v = and(get(s, a), get(s, b));
-                set(s, dst, v);
-            }
-            Instr::Or { dst, a, b } => {
-                let v = or(get(s, a), get(s, b));
-                set(s, dst, v);
-            }
-            Instr::SkipIfFalse { a, skip } => {
-                if get(s, a) == Val::Bool(false) {
-                    pc += skip as usize;
+                },
+            };
+            set(s, dst, r);
+        }
+        Instr::Cmp { dst, op, a, b } => {
+            let r = compare(l, facts, get(s, a), get(s, b)).map_or(Val::Unknown, |o| Val::Bool(holds(op, o)));
+            set(s, dst, r);
+        }
+        Instr::Bin { dst, op, a, b } => {
+            let r = binary(op, get(s, a), get(s, b));
+            set(s, dst, r);
+        }
+        Instr::Neg { dst, a } => {
+            let r = match get(s, a) {
+                Val::Int(i) => i.checked_neg().map_or(Val::Unknown, Val::Int),
+                Val::Num(n) => Val::Num(-n),
+                _ => Val::Unknown,
+            };
+            set(s, dst, r);
+        }
+        Instr::Shift { dst, date, amount, unit, subtract } => {
+            let r = shift(get(s, date), get(s, amount), unit, subtract);
+            set(s, dst, r);
+        }
+        Instr::In { dst, a, b } => {
+            let x = get(s, a);
+            let r = match (x, get(s, b)) {
+                (Val::Unknown, _) | (_, Val::Unknown) => Val::Unknown,
+                (Val::Enum(e), Val::Set(bits)) => Val::Bool(e < 64 && bits & (1 << e) != 0),
+                (x, Val::List(id)) => {
+                    let items = l.list(facts, id);
+                    Val::Bool(items.iter().any(|i| compare(l, facts, x, *i) == Some(Ordering::Equal)))
                 }
+                _ => Val::Unknown,
+            };
+            set(s, dst, r);
+        }
+        Instr::Between { dst, date, lo, hi } => {
+            let r = match (get(s, date), get(s, lo), get(s, hi)) {
+                (Val::Date(d), Val::Date(lo), Val::Date(hi)) => Val::Bool(lo <= d && d <= hi),
+                _ => Val::Unknown,
+            };
+            set(s, dst, r);
+        }
+        Instr::CountSlots { dst, what, start, len } => {
+            let ids = pool.get(start as usize..(start + len) as usize).unwrap_or(&[]);
+            let want = counted_value(what);
+            let mut n = 0i64;
+            for id in ids {
+                n += i64::from(get(s, *id) == want);
             }
-            Instr::SkipIfTrue { a, skip } => {
-                if get(s, a) == Val::Bool(true) {
-                    pc += skip as usize;
+            set(s, dst, Val::Int(n));
+        }
+        Instr::CountList { dst, what, list } => {
+            let r = match get(s, list) {
+                Val::List(id) => {
+                    let want = counted_value(what);
+                    Val::Int(l.list(facts, id).iter().filter(|v| **v == want).count() as i64)
                 }
-            }
-            Instr::Is { dst, a, test } => {
-                let v = get(s, a);
-                let r = match test {
-                    Test::Yes => Val::Bool(v == Val::Answer(Answer::Yes)),
-                    Test::No => Val::Bool(v == Val::Answer(Answer::No)),
-                    Test::Unknown => Val::Bool(v == Val::Unknown),
-                    Test::Known => Val::Bool(v != Val::Unknown),
-                    Test::Empty => match v {
-                        Val::Set(bits) => Val::Bool(bits == 0),
-                        Val::List(id) => Val::Bool(l.list(facts, id).is_empty()),
-                        _ => Val::Unknown,
-                    },
-                };
-                set(s, dst, r);
-            }
-            Instr::Cmp { dst, op, a, b } => {
-                let r = compare(l, facts, get(s, a), get(s, b)).map_or(Val::Unknown, |o| Val::Bool(holds(op, o)));
-                set(s, dst, r);
-            }
-            Instr::Bin { dst, op, a, b } => {
-                let r = binary(op, get(s, a), get(s, b));
-                set(s, dst, r);
-            }
-            Instr::Neg { dst, a } => {
-                let r = match get(s, a) {
-                    Val::Int(i) => i.checked_neg().map_or(Val::Unknown, Val::Int),
-                    Val::Num(n) => Val::Num(-n),
-                    _ => Val::Unknown,
-                };
-                set(s, dst, r);
-            }
-            Instr::Shift { dst, date, amount, unit, subtract } => {
-                let r = shift(get(s, date), get(s, amount), unit, subtract);
-                set(s, dst, r);
-            }
-            Instr::In { dst, a, b } => {
-                let x = get(s, a);
-                let r = match (x, get(s, b)) {
-                    (Val::Unknown, _) | (_, Val::Unknown) => Val::Unknown,
-                    (Val::Enum(e), Val::Set(bits)) => Val::Bool(e < 64 && bits & (1 << e) != 0),
-                    (x, Val::List(id)) => {
-                        let items = l.list(facts, id);
-                        Val::Bool(items.iter().any(|i| compare(l, facts, x, *i) == Some(Ordering::Equal)))
-                    }
-                    _ => Val::Unknown,
-                };
-                set(s, dst, r);
-            }
-            Instr::Between { dst, date, lo, hi } => {
-                let r = match (get(s, date), get(s, lo), get(s, hi)) {
-                    (Val::Date(d), Val::Date(lo), Val::Date(hi)) => Val::Bool(lo <= d && d <= hi),
-                    _ => Val::Unknown,
-                };
-                set(s, dst, r);
-            }
-            Instr::CountSlots { dst, what, start, len } => {
-                let ids = pool.get(start as usize..(start + len) as usize).unwrap_or(&[]);
-                let want = counted_value(what);
-                let mut n = 0i64;
-                for id in ids {
-                    n += i64::from(get(s, *id) == want);
+                _ => Val::Unknown,
+            };
+            set(s, dst, r);
+        }
+        Instr::CountBetween { dst, list, lo, hi } => {
+            let r = match (get(s, list), get(s, lo), get(s, hi)) {
+                (Val::List(id), Val::Date(lo), Val::Date(hi)) => {
+                    let n = l
+                        .list(facts, id)
+                        .iter()
+                        .filter(|v| matches!(v, Val::Date(d) if lo <= *d && *d <= hi))
+                        .count();
+                    Val::Int(n as i64)
                 }
-                set(s, dst, Val::Int(n));
-            }
-            Instr::CountList { dst, what, list } => {
-                let r = match get(s, list) {
-                    Val::List(id) => {
-                        let want = counted_value(what);
-                        Val::Int(l.list(facts, id).iter().filter(|v| **v == want).count() as i64)
+                _ => Val::Unknown,
+            };
+            set(s, dst, r);
+        }
+        Instr::CountAll { dst, a } => {
+            let r = match get(s, a) {
+                Val::Set(bits) => Val::Int(i64::from(bits.count_ones())),
+                Val::List(id) => Val::Int(l.list(facts, id).len() as i64),
+                _ => Val::Unknown,
+            };
+            set(s, dst, r);
+        }
+        Instr::Select { dst, c, a, b } => {
+            let r = match get(s, c) {
+                Val::Bool(true) => get(s, a),
+                Val::Bool(false) => get(s, b),
+                _ => {
+                    let (x, y) = (get(s, a), get(s, b));
+                    if compare(l, facts, x, y) == Some(Ordering::Equal) { x } else { Val::Unknown }
+                }
+            };
+            set(s, dst, r);
+        }
+        Instr::MinMax { dst, max, start, len } => {
+            let ids = pool.get(start as usize..(start + len) as usize).unwrap_or(&[]);
+            let mut best: Option<Val> = None;
+            for id in ids {
+                let v = get(s, *id);
+                best = match best {
+                    _ if v == Val::Unknown => {
+                        best = Some(Val::Unknown);
+                        break;
                     }
-                    _ => Val::Unknown,
-                };
-                set(s, dst, r);
-            }
-            Instr::CountBetween { dst, list, lo, hi } => {
-                let r = match (get(s, list), get(s, lo), get(s, hi)) {
-                    (Val::List(id), Val::Date(lo), Val::Date(hi)) => {
-                        let n = l
-                            .list(facts, id)
-                            .iter()
-                            .filter(|v| matches!(v, Val::Date(d) if lo <= *d && *d <= hi))
-                            .count();
-                        Val::Int(n as i64)
-                    }
-                    _ => Val::Unknown,
-                };
-                set(s, dst, r);
-            }
-            Instr::CountAll { dst, a } => {
-                let r = match get(s, a) {
-                    Val::Set(bits) => Val::Int(i64::from(bits.count_ones())),
-                    Val::List(id) => Val::Int(l.list(facts, id).len() as i64),
-                    _ => Val::Unknown,
-                };
-                set(s, dst, r);
-            }
-            Instr::Select { dst, c, a, b } => {
-                let r = match get(s, c) {
-                    Val::Bool(true) => get(s, a),
-                    Val::Bool(false) => get(s, b),
-                    _ => {
-                        let (x, y) = (get(s, a), get(s, b));
-                        if compare(l, facts, x, y) == Some(Ordering::Equal) { x } else { Val::Unknown }
-                    }
-                };
-                set(s, dst, r);
-            }
-            Instr::MinMax { dst, max, start, len } => {
-                let ids = pool.get(start as usize..(start + len) as usize).unwrap_or(&[]);
-                let mut best: Option<Val> = None;
-                for id in ids {
-                    let v = get(s, *id);
-                    best = match best {
-                        _ if v == Val::Unknown => {
+                    None => Some(v),
+                    Some(b) => match compare(l, facts, v, b) {
+                        Some(Ordering::Greater) if max => Some(v),
+                        Some(Ordering::Less) if !max => Some(v),
+                        Some(_) => Some(b),
+                        None => {
                             best = Some(Val::Unknown);
                             break;
                         }
-                        None => Some(v),
-                        Some(b) => match compare(l, facts, v, b) {
-                            Some(Ordering::Greater) if max => Some(v),
-                            Some(Ordering::Less) if !max => Some(v),
-                            Some(_) => Some(b),
-                            None => {
-                                best = Some(Val::Unknown);
-                                break;
-                            }
-                        },
-                    };
-                }
-                set(s, dst, best.unwrap_or(Val::Unknown));
+                    },
+                };
             }
-            Instr::MakeSet { dst, start, len } => {
-                let ids = pool.get(start as usize..(start + len) as usize).unwrap_or(&[]);
-                let mut bits = 0u64;
-                let mut unknown = false;
-                for id in ids {
-                    match get(s, *id) {
-                        Val::Enum(e) if e < 64 => bits |= 1 << e,
-                        Val::Set(b) => bits |= b,
-                        _ => unknown = true,
-                    }
-                }
-                set(s, dst, if unknown { Val::Unknown } else { Val::Set(bits) });
-            }
-            Instr::Rule { dst, cond, start, len } => {
-                let mut status = get(s, cond);
-                if status != Val::Bool(false) {
-                    for e in pool.get(start as usize..(start + len) as usize).unwrap_or(&[]) {
-                        let not_e = match get(s, *e) {
-                            Val::Bool(b) => Val::Bool(!b),
-                            _ => Val::Unknown,
-                        };
-                        status = and(status, not_e);
-                    }
-                }
-                set(s, dst, status);
-            }
-            Instr::Table { table } => table_run(l, facts, s, table as usize),
-            Instr::Output { output } => output_run(l, facts, s, output as usize),
+            set(s, dst, best.unwrap_or(Val::Unknown));
         }
+        Instr::MakeSet { dst, start, len } => {
+            let ids = pool.get(start as usize..(start + len) as usize).unwrap_or(&[]);
+            let mut bits = 0u64;
+            let mut unknown = false;
+            for id in ids {
+                match get(s, *id) {
+                    Val::Enum(e) if e < 64 => bits |= 1 << e,
+                    Val::Set(b) => bits |= b,
+                    _ => unknown = true,
+                }
+            }
+            set(s, dst, if unknown { Val::Unknown } else { Val::Set(bits) });
+        }
+        Instr::Rule { dst, cond, start, len } => {
+            let mut status = get(s, cond);
+            if status != Val::Bool(false) {
+                for e in pool.get(start as usize..(start + len) as usize).unwrap_or(&[]) {
+                    let not_e = match get(s, *e) {
+                        Val::Bool(b) => Val::Bool(!b),
+                        _ => Val::Unknown,
+                    };
+                    status = and(status, not_e);
+                }
+            }
+            set(s, dst, status);
+        }
+        Instr::Table { table } => table_run(l, facts, s, table as usize),
+        Instr::Output { output } => output_run(l, facts, s, output as usize),
     }
+    0
 }
 
 #[inline]
