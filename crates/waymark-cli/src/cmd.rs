@@ -486,3 +486,47 @@ pub fn schema(path: &Path) -> u8 {
         Err(code) => code,
     }
 }
+
+pub fn doc(paths: &[PathBuf], out: Option<&Path>, check_only: bool) -> u8 {
+    let files = match collect(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
+    let mut stale = Vec::new();
+    for f in &files {
+        let rules = match Ruleset::from_path(f) {
+            Ok(r) => r,
+            Err(d) => {
+                print_diagnostics(&d.0, Format::Text);
+                return FAILED;
+            }
+        };
+        let page = rules.doc_markdown();
+        match out {
+            None => print!("{page}"),
+            Some(dir) => {
+                let target = dir.join(format!("{}.md", rules.id()));
+                let current = std::fs::read_to_string(&target).unwrap_or_default();
+                if current == page {
+                    continue;
+                }
+                if check_only {
+                    stale.push(target);
+                    continue;
+                }
+                if let Err(e) = std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&target, page)) {
+                    eprintln!("error: cannot write `{}`: {e}", target.display());
+                    return USAGE;
+                }
+                eprintln!("wrote {}", target.display());
+            }
+        }
+    }
+    for s in &stale {
+        println!("stale: {} (run `waymark doc rulesets --out docs/rulesets`)", s.display());
+    }
+    if stale.is_empty() { OK } else { FAILED }
+}

@@ -85,6 +85,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Write documentation for policy reviewers: one Markdown page per ruleset.
+    ///
+    /// With one file and no `--out`, the page goes to standard output; with `--out DIR`,
+    /// each ruleset's page is written to `DIR/ID.md` (for example `docs/rulesets/marac.referral.md`).
+    Doc {
+        /// Ruleset files or folders.
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+        /// The folder to write pages into.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Change nothing; exit 1 if any page in `--out` is missing or stale.
+        #[arg(long, requires = "out")]
+        check: bool,
+    },
     /// Print the JSON Schema of a ruleset's inputs, for building and validating forms.
     Schema {
         /// The ruleset file.
@@ -109,6 +124,7 @@ fn main() -> ExitCode {
         }
         Command::Test { paths, format } => cmd::test(&paths, format),
         Command::Schema { ruleset } => cmd::schema(&ruleset),
+        Command::Doc { paths, out, check } => cmd::doc(&paths, out.as_deref(), check),
     };
     ExitCode::from(code)
 }

@@ -104,6 +104,8 @@ codes! {
     MonotoneNotAnswer = "E0414", Error, "a `monotone` property over something that is not an answer or an ordered output";
     TestNeverChecks = "W0415", Warning, "a test with no `expect`";
     SelfImport = "E0416", Error, "a file that imports itself";
+    NotConstant = "E0417", Error, "a value that must be fixed before any case is evaluated but reads case data";
+    DuplicateFact = "E0418", Error, "a test that gives the same input twice";
 }
 
 impl std::fmt::Display for Code {

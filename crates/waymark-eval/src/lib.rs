@@ -20,6 +20,11 @@ pub use facts::Facts;
 /// A program bound to its parameter values, ready to evaluate many cases from many threads.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// A number no other `Loaded` in this process has, so a scratch area knows whose it is.
+    id: u64,
+    /// The program as compiled, before specialization, for binding other parameters.
+    source: std::sync::Arc<Program>,
+    /// The program specialized for these parameters.
     program: Program,
     /// Every slot's starting value: parameters and constants filled in, the rest unknown.
     template: Vec<Val>,
@@ -59,6 +64,7 @@ impl Loaded {
     /// Verifies a program and binds parameter overrides (by parameter index).
     pub fn new(program: Program, overrides: &[(usize, ConstVal)]) -> Result<Loaded, VerifyError> {
         verify(&program)?;
+        let source = std::sync::Arc::new(program.clone());
         let mut texts = Vec::new();
         let mut lists = Vec::new();
         let mut template = vec![Val::Unknown; program.slots as usize];
@@ -80,14 +86,26 @@ impl Loaded {
                 *t = v;
             }
         }
-        let mut loaded = Loaded { program, template, texts, lists, params };
-        specialize::specialize(&mut loaded);
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut loaded = Loaded { id, source, program, template, texts, lists, params };
+        if std::env::var_os("WAYMARK_NO_SPECIALIZE").is_none() { specialize::specialize(&mut loaded); }
         Ok(loaded)
     }
 
-    /// The program.
+    /// The program, specialized for the bound parameters.
     pub fn program(&self) -> &Program {
         &self.program
+    }
+
+    /// The program as compiled, before specialization: bind other parameters to this.
+    pub fn compiled(&self) -> &Program {
+        &self.source
+    }
+
+    /// The same program with other parameter values (by parameter index).
+    pub fn rebind(&self, overrides: &[(usize, ConstVal)]) -> Result<Loaded, VerifyError> {
+        Loaded::new(self.source.as_ref().clone(), overrides)
     }
 
     /// The parameter values in force, by parameter index.
@@ -98,6 +116,7 @@ impl Loaded {
     /// A scratch area sized for this program.
     pub fn scratch(&self) -> Scratch {
         Scratch {
+            owner: self.id,
             slots: self.template.clone(),
             hits: vec![Vec::new(); self.program.tables.len()],
             words: Vec::new(),
@@ -106,10 +125,11 @@ impl Loaded {
 
     /// Evaluates one case into the scratch. Read outputs with [`Loaded::output`].
     pub fn run(&self, facts: &Facts, scratch: &mut Scratch) {
-        let n = self.program.inputs.len().min(scratch.slots.len());
-        if scratch.slots.len() != self.template.len() {
+        if scratch.owner != self.id {
+            // A scratch area made for another program (or another binding): start afresh.
             *scratch = self.scratch();
         }
+        let n = self.program.inputs.len().min(scratch.slots.len());
         // Inputs come from the facts; everything the code writes is rewritten each run,
         // and parameters and constants are never written, so only inputs need copying.
         for (dst, src) in scratch.slots[..n].iter_mut().zip(facts.vals.iter()) {
@@ -168,6 +188,8 @@ fn store_const(c: &ConstVal, texts: &mut Vec<String>, lists: &mut Vec<Vec<Val>>)
 /// Working memory for evaluation, reused between cases.
 #[derive(Debug, Clone, Default)]
 pub struct Scratch {
+    /// The id of the `Loaded` this scratch area was made for.
+    pub(crate) owner: u64,
     pub(crate) slots: Vec<Val>,
     /// For each table, the rows whose status is true or unknown, in row order.
     pub(crate) hits: Vec<Vec<(u32, Val)>>,

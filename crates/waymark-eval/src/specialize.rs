@@ -129,7 +129,7 @@ pub(crate) fn specialize(l: &mut Loaded) {
     }
     let mut keep = vec![true; code.len()];
     let facts = Facts::unknown(&l.program);
-    let mut scratch = Scratch { slots: l.template.clone(), hits: vec![Vec::new(); l.program.tables.len()], words: Vec::new() };
+    let mut scratch = Scratch { owner: 0, slots: l.template.clone(), hits: vec![Vec::new(); l.program.tables.len()], words: Vec::new() };
     let mut operands = Vec::new();
     let mut i = 0;
     while i < code.len() {
@@ -200,9 +200,14 @@ pub(crate) fn specialize(l: &mut Loaded) {
             continue;
         }
         let instr = &code[i];
-        let live = match dst(instr) {
-            Some(d) => needed.get(d as usize).copied().unwrap_or(true),
-            None => true,
+        let live = match (dst(instr), instr) {
+            (Some(d), _) => needed.get(d as usize).copied().unwrap_or(true),
+            // A jump is live only if something it can skip is kept; going backwards, its
+            // region (which follows it) is already decided.
+            (None, Instr::SkipIfFalse { skip, .. } | Instr::SkipIfTrue { skip, .. }) => {
+                keep.iter().skip(i + 1).take(*skip as usize).any(|k| *k)
+            }
+            (None, _) => true,
         };
         if !live {
             keep[i] = false;
@@ -224,9 +229,6 @@ pub(crate) fn specialize(l: &mut Loaded) {
         let instr = match *instr {
             Instr::SkipIfFalse { a, skip } | Instr::SkipIfTrue { a, skip } => {
                 let kept = keep.iter().skip(i + 1).take(skip as usize).filter(|k| **k).count() as u32;
-                if kept == 0 {
-                    continue;
-                }
                 if matches!(instr, Instr::SkipIfFalse { .. }) { Instr::SkipIfFalse { a, skip: kept } } else { Instr::SkipIfTrue { a, skip: kept } }
             }
             other => other,

@@ -13,6 +13,7 @@
 
 pub mod ast;
 pub mod dump;
+pub mod fmt;
 mod parser;
 mod scan;
 
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 use waymark_diagnostics::{Code, Diagnostic, SourceFile, Span};
 
+pub use fmt::format;
 pub use parser::{days_in_month, valid_date};
 
 /// The largest ruleset file accepted, in bytes.

@@ -96,6 +96,10 @@ fn missing_header(at: u32, text: &str) -> Diagnostic {
 /// Parses one chunk again with pest's detailed error tracking, which records the
 /// furthest position reached and the literal tokens expected there.
 fn detailed_error(rule: Rule, src: &str) -> Option<pest::error::Error<Rule>> {
+    // The switch is process-wide and read when a parse starts: without the lock, another
+    // thread could switch it off between these lines and the message would change.
+    static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = DETAIL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     pest::set_error_detail(true);
     let result = WaymarkParser::parse(rule, src).err();
     pest::set_error_detail(false);
@@ -104,6 +108,11 @@ fn detailed_error(rule: Rule, src: &str) -> Option<pest::error::Error<Rule>> {
 
 /// Turns pest's error into our diagnostic, naming what was expected in plain words.
 fn syntax_error(e: &pest::error::Error<Rule>, chunk: &Chunk, src: &str, rule: Rule) -> Diagnostic {
+    if let pest::error::ErrorVariant::CustomError { message } = &e.variant {
+        if message.contains("limit reached") {
+            return too_complex(chunk, src);
+        }
+    }
     let basic_pos = match e.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
@@ -142,9 +151,14 @@ fn syntax_error(e: &pest::error::Error<Rule>, chunk: &Chunk, src: &str, rule: Ru
             pos -= 1;
         }
     }
+    if src.get(pos..).is_some_and(|r| r.starts_with("///")) {
+        return misplaced_doc(chunk.start + pos, src.get(pos..).unwrap_or(""));
+    }
     let found = found_token(src, pos);
     let at = chunk.start + pos;
-    let span = Span::new(at as u32, (at + found.len().max(1)).min(chunk.end.max(at + 1)) as u32);
+    // One character wide at least, but never past the chunk: at the very end of the file
+    // the span is empty.
+    let span = Span::new(at as u32, (at + found.len().max(1)).min(chunk.end).max(at) as u32);
     let mut rules: Vec<Rule> = Vec::new();
     let mut tokens: Vec<String> = Vec::new();
     if let Some(a) = &attempts {
@@ -184,6 +198,24 @@ fn syntax_error(e: &pest::error::Error<Rule>, chunk: &Chunk, src: &str, rule: Ru
         d = d.with_help(h);
     }
     d
+}
+
+/// A chunk that pest gave up on because it needed too many steps or too deep a stack.
+fn too_complex(chunk: &Chunk, src: &str) -> Diagnostic {
+    let first_line = src.trim_start().lines().next().unwrap_or("").trim_end();
+    let at = chunk.start + (src.len() - src.trim_start().len());
+    Diagnostic::new(Code::NestingTooDeep, "this declaration is too deeply nested or too long to read")
+        .with_primary(Span::new(at as u32, (at + first_line.len()) as u32), "in this declaration")
+        .with_help("split long formulas into named `let` values")
+}
+
+/// A `///` comment where no declaration, enum value or table row follows it.
+fn misplaced_doc(at: usize, rest: &str) -> Diagnostic {
+    let len = rest.find('\n').unwrap_or(rest.len());
+    let len = rest.get(..len).map_or(len, |l| l.trim_end().len());
+    Diagnostic::new(Code::DocCommentMisplaced, "this `///` documentation comment documents nothing")
+        .with_primary(Span::new(at as u32, (at + len.max(3)) as u32), "no declaration follows it")
+        .with_help("put `///` comments directly above a declaration, an enum value or a table row; use `//` for other comments")
 }
 
 /// A text whose closing quote is missing, which otherwise confuses every later message.
@@ -346,9 +378,12 @@ struct Lower {
 }
 
 impl Lower {
+    /// Where a pair is written. pest lets a rule that ends in `?` or `*` keep the spaces
+    /// and comments it skipped while looking for one more part; they are cut off here.
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
-        let s = p.as_span();
-        Span::new(s.start() as u32 + self.offset, s.end() as u32 + self.offset)
+        let start = p.as_span().start();
+        let end = start + content_len(p.as_str());
+        Span::new(start as u32 + self.offset, end as u32 + self.offset)
     }
 
     fn ident(&self, p: Pair<'_, Rule>) -> Ident {
@@ -1142,40 +1177,8 @@ impl Lower {
                 Expr { kind: ExprKind::If(Box::new(c), Box::new(a), Box::new(b)), span }
             }
             Rule::implies | Rule::or_expr | Rule::and_expr | Rule::sum | Rule::product => self.binary_chain(p),
-            Rule::not_expr => {
-                let mut nots = Vec::new();
-                let mut operand = None;
-                for c in p.into_inner() {
-                    if c.as_rule() == Rule::op_not {
-                        nots.push(self.span(&c).start);
-                    } else {
-                        operand = Some(self.expr_node(c));
-                    }
-                }
-                let mut e = operand.unwrap_or_else(|| error_expr(span));
-                for start in nots.into_iter().rev() {
-                    let s = Span::new(start, e.span.end);
-                    e = Expr { kind: ExprKind::Unary(UnaryOp::Not, Box::new(e)), span: s };
-                }
-                e
-            }
-            Rule::unary => {
-                let mut negs = Vec::new();
-                let mut operand = None;
-                for c in p.into_inner() {
-                    if c.as_rule() == Rule::op_neg {
-                        negs.push(self.span(&c).start);
-                    } else {
-                        operand = Some(self.expr_node(c));
-                    }
-                }
-                let mut e = operand.unwrap_or_else(|| error_expr(span));
-                for start in negs.into_iter().rev() {
-                    let s = Span::new(start, e.span.end);
-                    e = Expr { kind: ExprKind::Unary(UnaryOp::Neg, Box::new(e)), span: s };
-                }
-                e
-            }
+            Rule::not_expr => self.prefix_chain(p, Rule::op_not, UnaryOp::Not),
+            Rule::unary => self.prefix_chain(p, Rule::op_neg, UnaryOp::Neg),
             Rule::comparison => self.comparison(p),
             Rule::postfix => {
                 let mut inner = p.into_inner();
@@ -1224,6 +1227,39 @@ impl Lower {
             Rule::count_expr => self.count(p),
             _ => error_expr(span),
         }
+    }
+
+    /// Lowers `not not x` or `- - x`, refusing chains that would build a tree deeper than
+    /// [`MAX_EXPR_DEPTH`] (the operators repeat without brackets, so the scan does not see them).
+    fn prefix_chain(&mut self, p: Pair<'_, Rule>, op_rule: Rule, op: UnaryOp) -> Expr {
+        let span = self.span(&p);
+        let mut ops = Vec::new();
+        let mut operand = None;
+        for c in p.into_inner() {
+            if c.as_rule() == op_rule {
+                ops.push(self.span(&c).start);
+            } else {
+                operand = Some(c);
+            }
+        }
+        if self.depth + ops.len() > MAX_EXPR_DEPTH {
+            let word = if op == UnaryOp::Not { "`not`" } else { "`-`" };
+            self.diagnostics.push(
+                Diagnostic::new(Code::NestingTooDeep, format!("this formula repeats {word} more than {MAX_EXPR_DEPTH} times"))
+                    .with_primary(span, "too deep")
+                    .with_help("two of them cancel out; write the formula with at most one"),
+            );
+            return error_expr(span);
+        }
+        // The operand sits below every operator in the tree.
+        self.depth += ops.len();
+        let mut e = operand.map_or_else(|| error_expr(span), |c| self.expr_node(c));
+        self.depth -= ops.len();
+        for start in ops.into_iter().rev() {
+            let s = Span::new(start, e.span.end);
+            e = Expr { kind: ExprKind::Unary(op, Box::new(e)), span: s };
+        }
+        e
     }
 
     fn binary_chain(&mut self, p: Pair<'_, Rule>) -> Expr {
@@ -1391,6 +1427,40 @@ impl Lower {
         };
         Expr { kind: ExprKind::Count(kind), span }
     }
+}
+
+/// The length of `text` without the spaces, line breaks and `//` comments at its end.
+fn content_len(text: &str) -> usize {
+    let mut end = text.len();
+    loop {
+        let trimmed = text.get(..end).unwrap_or("").trim_end_matches([' ', '\t', '\r', '\n']);
+        end = trimmed.len();
+        let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+        match trimmed.get(line_start..).and_then(comment_start) {
+            Some(c) => end = line_start + c,
+            None => return end,
+        }
+    }
+}
+
+/// Where a plain `//` comment starts in one line of code, outside texts in quotes.
+fn comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut in_text = false;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\\' if in_text => i += 1,
+            b'"' => in_text = !in_text,
+            // A `///` documentation comment is part of the syntax tree, not skipped.
+            b'/' if !in_text && bytes.get(i + 1) == Some(&b'/') => {
+                return (bytes.get(i + 2) != Some(&b'/')).then_some(i);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn cmp_op(s: &str) -> CmpOp {

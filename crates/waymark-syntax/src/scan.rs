@@ -18,6 +18,10 @@ pub(crate) const ITEM_KEYWORDS: &[&str] = &[
 /// with a diagnostic so that the recursive parser cannot overflow the stack.
 pub(crate) const MAX_NESTING: usize = 100;
 
+/// The most `count`s (other than `count yes in …`) one may nest inside another. The grammar
+/// tries each such `count` up to three ways, so parsing time grows threefold per level.
+pub(crate) const MAX_COUNT_NESTING: usize = 6;
+
 /// A piece of the file parsed on its own.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Chunk {
@@ -51,6 +55,9 @@ pub(crate) fn scan(text: &str) -> Scan {
     let mut depth: usize = 0;
     let mut chunk_nesting: usize = 0;
     let mut chunk_ifs: usize = 0;
+    // Bracket depths of the `count`s whose operand may still be open, and the most open at once.
+    let mut open_counts: Vec<usize> = Vec::new();
+    let mut chunk_counts: usize = 0;
     let mut reported_nesting = false;
     let mut line_has_code = false;
     let mut doc_block_start: Option<usize> = None;
@@ -81,6 +88,8 @@ pub(crate) fn scan(text: &str) -> Scan {
                     depth = 0;
                     chunk_nesting = 0;
                     chunk_ifs = 0;
+                    chunk_counts = 0;
+                    open_counts.clear();
                     reported_nesting = false;
                 }
                 doc_block_start = None;
@@ -114,17 +123,33 @@ pub(crate) fn scan(text: &str) -> Scan {
                 }
                 b')' | b']' | b'}' => {
                     depth = depth.saturating_sub(1);
+                    open_counts.retain(|&d| d <= depth);
                     line_has_code = true;
                 }
                 b'\n' => {
                     at_line_start = true;
                     line_has_code = false;
                 }
-                b'i' | b'n' => {
-                    let prev_ok = i == 0 || !is_ident_byte(bytes[i - 1]);
-                    let word = if b == b'i' { "if" } else { "not" };
-                    if prev_ok && text[i..].starts_with(word) && !bytes.get(i + word.len()).is_some_and(|c| is_ident_byte(*c)) {
-                        chunk_ifs += 1;
+                b',' | b'|' => {
+                    // A list or a table cell ends every `count` opened at this depth.
+                    open_counts.retain(|&d| d < depth);
+                    line_has_code = true;
+                }
+                _ if is_ident_byte(b) && (i == 0 || !is_ident_byte(bytes[i - 1])) => {
+                    let end = text[i..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(bytes.len(), |n| i + n);
+                    match &text[i..end] {
+                        "if" | "not" => chunk_ifs += 1,
+                        "count" if !counts_a_value(&text[end..]) => {
+                            open_counts.retain(|&d| d <= depth);
+                            // Past the limit the count is reported; the list need not grow.
+                            if open_counts.len() <= MAX_COUNT_NESTING {
+                                open_counts.push(depth);
+                            }
+                            chunk_counts = chunk_counts.max(open_counts.len());
+                        }
+                        "and" | "or" | "implies" | "then" | "else" | "when" | "set" | "add" | "to" | "given" | "expect"
+                        | "with" | "on" | "except" => open_counts.retain(|&d| d < depth),
+                        _ => {}
                     }
                     line_has_code = true;
                 }
@@ -156,6 +181,14 @@ pub(crate) fn scan(text: &str) -> Scan {
             }
             reported_control += 1;
         }
+        if !reported_nesting && chunk_counts > MAX_COUNT_NESTING {
+            reported_nesting = true;
+            diagnostics.push(
+                Diagnostic::new(Code::NestingTooDeep, format!("`count` is nested inside `count` more than {MAX_COUNT_NESTING} deep"))
+                    .with_primary(Span::new(i as u32, i as u32 + 1), "too deep here")
+                    .with_help("count a named `let` value instead of nesting `count` inside `count`"),
+            );
+        }
         if !reported_nesting && chunk_nesting + chunk_ifs > MAX_NESTING {
             reported_nesting = true;
             diagnostics.push(
@@ -184,4 +217,13 @@ fn is_ident_byte(b: u8) -> bool {
 
 fn is_forbidden_control(b: u8) -> bool {
     (b < 0x20 && b != b'\n' && b != b'\r' && b != b'\t') || b == 0x7f
+}
+
+/// True when the text after `count` starts with `yes`, `no`, `unknown`, `true` or `false`:
+/// `count yes in …` is parsed once, without trying other forms.
+fn counts_a_value(after: &str) -> bool {
+    let rest = after.trim_start();
+    ["yes", "no", "unknown", "true", "false"].iter().any(|w| {
+        rest.strip_prefix(w).is_some_and(|r| !r.as_bytes().first().is_some_and(|c| is_ident_byte(*c)))
+    })
 }

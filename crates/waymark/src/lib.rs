@@ -17,6 +17,7 @@
 //! gives [`Diagnostics`] listing every diagnostic. Nothing panics on bad input.
 
 mod decision;
+mod doc;
 mod facts;
 mod testing;
 
@@ -138,7 +139,7 @@ impl Ruleset {
         if !errors.is_empty() {
             return Err(FactErrors(errors));
         }
-        let loaded = Loaded::new(p.clone(), &bound).map_err(|e| {
+        let loaded = self.inner.loaded.rebind(&bound).map_err(|e| {
             FactErrors(vec![FactError { input: String::new(), kind: FactErrorKind::BadParam, message: e.to_string() }])
         })?;
         Ok(Ruleset {
@@ -305,6 +306,11 @@ impl Ruleset {
             "required": required,
             "additionalProperties": false,
         })
+    }
+
+    /// Documentation for policy reviewers, as Markdown.
+    pub fn doc_markdown(&self) -> String {
+        doc::markdown(&self.inner.hir)
     }
 
     /// Runs the ruleset's own tests.

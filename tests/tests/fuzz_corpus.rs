@@ -1,0 +1,33 @@
+//! Runs the fuzz oracles over every ruleset in the repository: the reference library in
+//! `rulesets/`, every golden case in `tests/data`, and the inputs that once crashed a fuzz
+//! target, kept in `tests/data/fuzz-failures/`.
+
+use waymark_tests::fuzz::{try_check, try_parse};
+use waymark_tests::golden::{Failures, data_dir, display_name, files_under, workspace_root};
+
+#[test]
+fn fuzz_oracles_pass_on_every_ruleset_in_the_repository() {
+    let mut files = files_under(&workspace_root().join("rulesets"), "wm");
+    files.extend(files_under(&data_dir(), "wm"));
+    files.extend(files_under(&data_dir().join("fuzz-failures"), "bin"));
+    let mut failures = Failures::new();
+    for path in &files {
+        let name = display_name(path);
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        failures.record(try_parse(&bytes).map_err(|e| format!("{name}: {e}")));
+        failures.record(try_check(&bytes).map_err(|e| format!("{name}: {e}")));
+    }
+    failures.finish("fuzz corpus", 2 * 40);
+}
+
+/// The reference library is already in the canonical layout.
+#[test]
+fn reference_rulesets_format_round_trip() {
+    let mut failures = Failures::new();
+    for path in files_under(&workspace_root().join("rulesets"), "wm") {
+        let name = display_name(&path);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        failures.record(waymark_tests::fuzz::check_format(&text).map(|_| ()).map_err(|e| format!("{name}: {e}")));
+    }
+    failures.finish("rulesets", 3);
+}
