@@ -87,8 +87,19 @@ pub(crate) fn step(l: &Loaded, facts: &Facts, s: &mut Scratch, instr: &Instr) ->
                 (Val::Unknown, _) | (_, Val::Unknown) => Val::Unknown,
                 (Val::Enum(e), Val::Set(bits)) => Val::Bool(e < 64 && bits & (1 << e) != 0),
                 (x, Val::List(id)) => {
-                    let items = l.list(facts, id);
-                    Val::Bool(items.iter().any(|i| compare(l, facts, x, *i) == Some(Ordering::Equal)))
+                    // Kleene: a match wins; otherwise an unknown element leaves it unknown.
+                    let mut r = Val::Bool(false);
+                    for i in l.list(facts, id) {
+                        match compare(l, facts, x, *i) {
+                            Some(Ordering::Equal) => {
+                                r = Val::Bool(true);
+                                break;
+                            }
+                            None => r = Val::Unknown,
+                            Some(_) => {}
+                        }
+                    }
+                    r
                 }
                 _ => Val::Unknown,
             };
