@@ -23,6 +23,7 @@ fn boolean(depth: u32) -> BoxedStrategy<String> {
         Just("e1 = red".to_string()),
         Just("e1 in {red, blue}".to_string()),
         Just("lim <= yes_count".to_string()),
+        Just("d1 in ev".to_string()),
     ];
     if depth == 0 {
         return leaf.boxed();
@@ -128,7 +129,7 @@ fn facts() -> impl Strategy<Value = Json> {
         prop::option::of(any::<bool>()),
         prop::option::of(0..40i64),
         prop::option::of(date.clone()),
-        prop::option::of(prop::collection::vec(date, 0..5)),
+        prop::option::of(prop::collection::vec(prop_oneof![4 => date, 1 => Just(Json::Null)], 0..5)),
         prop::option::of(prop_oneof![Just("red"), Just("blue"), Just("green")]),
     )
         .prop_map(|(answers, b1, n1, d1, ev, e1)| {
