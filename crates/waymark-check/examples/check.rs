@@ -10,7 +10,10 @@ fn main() {
         let start = std::time::Instant::now();
         let check = waymark_check::check_path(Path::new(path), &waymark_check::FsLoader);
         let took = start.elapsed();
-        print!("{}", waymark_diagnostics::render_all(&check.diagnostics, false));
+        print!(
+            "{}",
+            waymark_diagnostics::render_all(&check.diagnostics, false)
+        );
         match &check.ruleset {
             Some(r) if summary => println!(
                 "{path}: ok in {took:?}: {} inputs, {} params, {} lets, {} outputs, {} rules, {} tables, {} tests, {} properties, {} steps",

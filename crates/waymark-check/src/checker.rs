@@ -11,7 +11,9 @@ use std::sync::Arc;
 use waymark_diagnostics::{Diagnostic, SourceFile, Span};
 use waymark_syntax::ast;
 
-use crate::hir::{self, EnumId, FileId, InputId, LetId, Loc, OutputId, ParamId, RuleId, TableId, Type};
+use crate::hir::{
+    self, EnumId, FileId, InputId, LetId, Loc, OutputId, ParamId, RuleId, TableId, Type,
+};
 use crate::load::{InstId, Loaded};
 
 /// A type, or `None` when it could not be worked out (a diagnostic already says why).
@@ -144,6 +146,8 @@ pub(crate) struct Checker<'a> {
     pub properties: Vec<hir::PropertyDef>,
     pub order: Vec<hir::Node>,
     pub input_meta: Vec<InputMeta>,
+    /// Where each value of each enum is written.
+    pub variant_spans: Vec<Vec<Span>>,
     pub param_meta: Vec<ParamMeta<'a>>,
     pub let_meta: Vec<LetMeta<'a>>,
     pub output_meta: Vec<OutputMeta<'a>>,
@@ -179,6 +183,7 @@ pub(crate) fn run(src: &Loaded<'_>) -> (Option<hir::Ruleset>, Vec<Diagnostic>) {
         properties: Vec::new(),
         order: Vec::new(),
         input_meta: Vec::new(),
+        variant_spans: Vec::new(),
         param_meta: Vec::new(),
         let_meta: Vec::new(),
         output_meta: Vec::new(),
@@ -240,12 +245,17 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn loc(&self, inst: InstId, span: Span) -> Loc {
-        Loc { file: self.file_of(inst), span }
+        Loc {
+            file: self.file_of(inst),
+            span,
+        }
     }
 
     /// A span without the white space at its ends.
     pub(crate) fn trimmed(&self, inst: InstId, span: Span) -> Span {
-        let Some(f) = self.source_of(inst) else { return span };
+        let Some(f) = self.source_of(inst) else {
+            return span;
+        };
         let text = f.slice(span);
         let front = text.len() - text.trim_start().len();
         let back = text.len() - text.trim_end().len();
@@ -281,7 +291,9 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn scope_enum_names(&self, inst: InstId) -> Vec<String> {
-        let Some(scope) = self.scope(inst) else { return Vec::new() };
+        let Some(scope) = self.scope(inst) else {
+            return Vec::new();
+        };
         let prefix = self.prefix(inst);
         scope
             .enums
@@ -293,13 +305,38 @@ impl<'a> Checker<'a> {
             .collect()
     }
 
-    /// The closest of `candidates` to `name`, within the suggestion budget.
-    pub(crate) fn suggest<'c>(&mut self, name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
-        if self.suggestions_left == 0 {
+    /// The closest of `candidates` to `name`, within the suggestion budget: a name a typo
+    /// or two away, two neighbouring characters swapped (`q21` for `q12`), or the only
+    /// name that contains it or that it contains (`threshold` for `vhr_threshold`).
+    pub(crate) fn suggest<'c>(
+        &mut self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> Option<String> {
+        if self.suggestions_left == 0 || name.is_empty() {
             return None;
         }
         self.suggestions_left -= 1;
-        waymark_diagnostics::did_you_mean(name, candidates).map(str::to_string)
+        let candidates: Vec<&str> = candidates.into_iter().filter(|c| *c != name).collect();
+        if let Some(c) = waymark_diagnostics::did_you_mean(name, candidates.iter().copied()) {
+            return Some(c.to_string());
+        }
+        if let Some(c) = candidates.iter().find(|c| swapped(name, c)) {
+            return Some((*c).to_string());
+        }
+        let lower = name.to_lowercase();
+        let containing: Vec<&str> = candidates
+            .iter()
+            .copied()
+            .filter(|c| {
+                let c = c.to_lowercase();
+                lower.len() >= 3 && c.len() >= 3 && (c.contains(&lower) || lower.contains(&c))
+            })
+            .collect();
+        match containing.as_slice() {
+            [one] => Some((*one).to_string()),
+            _ => None,
+        }
     }
 
     /// The instance an alias names in `inst`.
@@ -321,11 +358,15 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn output_ty(&self, id: OutputId) -> Ty {
-        self.output_meta.get(id.0 as usize).and_then(|m| m.ty.clone())
+        self.output_meta
+            .get(id.0 as usize)
+            .and_then(|m| m.ty.clone())
     }
 
     pub(crate) fn param_ty(&self, id: ParamId) -> Ty {
-        self.param_meta.get(id.0 as usize).and_then(|m| m.ty.clone())
+        self.param_meta
+            .get(id.0 as usize)
+            .and_then(|m| m.ty.clone())
     }
 
     /// The type of a shared input as the file of `inst` declares it.
@@ -333,11 +374,16 @@ impl<'a> Checker<'a> {
         if let Some(t) = self.scope(inst).and_then(|s| s.input_types.get(&id)) {
             return Some(t.clone());
         }
-        self.inputs.get(id.0 as usize).map(|i| i.ty.clone()).filter(|_| self.input_typed(id))
+        self.inputs
+            .get(id.0 as usize)
+            .map(|i| i.ty.clone())
+            .filter(|_| self.input_typed(id))
     }
 
     fn input_typed(&self, id: InputId) -> bool {
-        self.input_meta.get(id.0 as usize).is_some_and(|m| !m.decls.is_empty())
+        self.input_meta
+            .get(id.0 as usize)
+            .is_some_and(|m| !m.decls.is_empty())
     }
 
     fn finish(&mut self) -> Option<hir::Ruleset> {
@@ -369,7 +415,12 @@ impl<'a> Checker<'a> {
         }
         Some(hir::Ruleset {
             meta,
-            files: self.src.files.iter().map(|f| Arc::clone(&f.source)).collect(),
+            files: self
+                .src
+                .files
+                .iter()
+                .map(|f| Arc::clone(&f.source))
+                .collect(),
             enums: std::mem::take(&mut self.enums),
             inputs: std::mem::take(&mut self.inputs),
             params: std::mem::take(&mut self.params),
@@ -384,12 +435,31 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// True when `a` is `b` with two neighbouring characters swapped.
+fn swapped(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff: Vec<usize> = (0..a.len()).filter(|i| a.get(*i) != b.get(*i)).collect();
+    match diff.as_slice() {
+        [i, j] => *j == i + 1 && a.get(*i) == b.get(*j) && a.get(*j) == b.get(*i),
+        _ => false,
+    }
+}
+
 /// A syntax-tree date as a calendar date, if it exists.
 pub(crate) fn to_date(d: ast::Date) -> Option<waymark_ir::Date> {
     waymark_ir::Date::from_ymd(d.year, u32::from(d.month), u32::from(d.day))
 }
 
-/// A placeholder expression; only used next to an error.
+/// A placeholder for an expression that could not be checked; a diagnostic says why, or
+/// an error elsewhere (such as a cycle) explains it. It is an empty list so that no
+/// analysis mistakes it for a known truth value.
 pub(crate) fn placeholder(loc: Loc) -> hir::Expr {
-    hir::Expr { kind: hir::ExprKind::Const(hir::Const::Unknown), ty: Type::Bool, loc }
+    hir::Expr {
+        kind: hir::ExprKind::List(Vec::new()),
+        ty: Type::Bool,
+        loc,
+    }
 }

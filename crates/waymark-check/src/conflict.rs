@@ -58,9 +58,13 @@ fn shape(e: &Expr) -> String {
             ExprKind::SetOp(op, ..) => format!("s{op:?}"),
             ExprKind::Is(_, t) => format!("?{t:?}"),
             ExprKind::In(..) => "in".into(),
-            ExprKind::Within { unit, direction, .. } => format!("w{unit:?}{direction:?}"),
+            ExprKind::Within {
+                unit, direction, ..
+            } => format!("w{unit:?}{direction:?}"),
             ExprKind::CountValue(v, _) => format!("#{v:?}"),
-            ExprKind::CountWithin { unit, direction, .. } => format!("#w{unit:?}{direction:?}"),
+            ExprKind::CountWithin {
+                unit, direction, ..
+            } => format!("#w{unit:?}{direction:?}"),
             ExprKind::CountBetween(..) => "#b".into(),
             ExprKind::CountAll(_) => "#".into(),
             ExprKind::If(..) => "if".into(),
@@ -93,11 +97,25 @@ impl Checker<'_> {
         match w {
             Writer::Rule(r, _) => {
                 let meta = self.rule_meta.get(r.0 as usize);
-                let kind = if meta.is_some_and(|m| m.decl.exception_to.is_some()) { "exception" } else { "rule" };
-                format!("{kind} `{}`", meta.map(|m| m.decl.name.name.as_str()).unwrap_or("?"))
+                let kind = if meta.is_some_and(|m| m.decl.exception_to.is_some()) {
+                    "exception"
+                } else {
+                    "rule"
+                };
+                format!(
+                    "{kind} `{}`",
+                    meta.map(|m| m.decl.name.name.as_str()).unwrap_or("?")
+                )
             }
             Writer::Row(t, r, _) => {
-                format!("row {} of table `{}`", r + 1, self.table_meta.get(t.0 as usize).map(|m| m.decl.name.name.as_str()).unwrap_or("?"))
+                format!(
+                    "row {} of table `{}`",
+                    r + 1,
+                    self.table_meta
+                        .get(t.0 as usize)
+                        .map(|m| m.decl.name.name.as_str())
+                        .unwrap_or("?")
+                )
             }
         }
     }
@@ -115,12 +133,20 @@ impl Checker<'_> {
                 let rule = self.rules.get(r.0 as usize)?;
                 let action = rule.actions.get(a)?;
                 let mut opaque = false;
-                (&action.value, action.loc.span, self.formula(&rule.condition, true, &mut opaque))
+                (
+                    &action.value,
+                    action.loc.span,
+                    self.formula(&rule.condition, true, &mut opaque),
+                )
             }
             Writer::Row(t, r, c) => {
                 let row = self.tables.get(t.0 as usize)?.rows.get(r)?;
                 let action = row.actions.get(c)?.as_ref()?;
-                (&action.value, action.loc.span, self.row_formula(t.0 as usize, r))
+                (
+                    &action.value,
+                    action.loc.span,
+                    self.row_formula(t.0 as usize, r),
+                )
             }
         };
         let (given, shown) = match crate::consts::fold(value) {
@@ -133,19 +159,32 @@ impl Checker<'_> {
                     Writer::Rule(r, _) => self.rule_meta.get(r.0 as usize).map(|m| m.inst),
                     Writer::Row(t, _, _) => self.table_meta.get(t.0 as usize).map(|m| m.inst),
                 }?;
-                let shown = self.snippet(inst, value.loc.span).unwrap_or_else(|| "a computed value".into());
+                let shown = self
+                    .snippet(inst, value.loc.span)
+                    .unwrap_or_else(|| "a computed value".into());
                 (Given::Shape(shape(value)), shown)
             }
         };
-        Some(Entry { writer: w, given, shown, span, formula })
+        Some(Entry {
+            writer: w,
+            given,
+            shown,
+            span,
+            formula,
+        })
     }
 
     /// Reports pairs of writers that can give one single-valued output different values.
     pub(crate) fn check_conflicts(&mut self) {
         let mut pairs_left = MAX_PAIRS;
         for o in 0..self.output_meta.len() {
-            let Some(meta) = self.output_meta.get(o) else { continue };
-            if meta.writers.len() < 2 || meta.ty.is_none() || self.combine_of(meta.ty.as_ref()) != Combine::Single {
+            let Some(meta) = self.output_meta.get(o) else {
+                continue;
+            };
+            if meta.writers.len() < 2
+                || meta.ty.is_none()
+                || self.combine_of(meta.ty.as_ref()) != Combine::Single
+            {
                 continue;
             }
             let (inst, name) = (meta.inst, meta.decl.name.name.clone());
@@ -183,7 +222,9 @@ impl Checker<'_> {
     /// Writers that never conflict whatever they give.
     fn exempt(&self, a: Writer, b: Writer) -> bool {
         match (a, b) {
-            (Writer::Rule(x, _), Writer::Rule(y, _)) => x == y || self.overrides(x, y) || self.overrides(y, x),
+            (Writer::Rule(x, _), Writer::Rule(y, _)) => {
+                x == y || self.overrides(x, y) || self.overrides(y, x)
+            }
             (Writer::Row(x, _, _), Writer::Row(y, _, _)) => x == y,
             _ => false,
         }

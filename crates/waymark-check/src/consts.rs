@@ -64,7 +64,9 @@ pub(crate) fn fold(e: &Expr) -> Option<Const> {
         },
         ExprKind::And(a, b) => {
             let (x, y) = (fold(a), fold(b));
-            if x.as_ref().and_then(truth) == Some(false) || y.as_ref().and_then(truth) == Some(false) {
+            if x.as_ref().and_then(truth) == Some(false)
+                || y.as_ref().and_then(truth) == Some(false)
+            {
                 return Some(Const::Bool(false));
             }
             let (x, y) = (x?, y?);
@@ -75,7 +77,8 @@ pub(crate) fn fold(e: &Expr) -> Option<Const> {
         }
         ExprKind::Or(a, b) => {
             let (x, y) = (fold(a), fold(b));
-            if x.as_ref().and_then(truth) == Some(true) || y.as_ref().and_then(truth) == Some(true) {
+            if x.as_ref().and_then(truth) == Some(true) || y.as_ref().and_then(truth) == Some(true)
+            {
                 return Some(Const::Bool(true));
             }
             let (x, y) = (x?, y?);
@@ -86,7 +89,8 @@ pub(crate) fn fold(e: &Expr) -> Option<Const> {
         }
         ExprKind::Implies(a, b) => {
             let (x, y) = (fold(a), fold(b));
-            if x.as_ref().and_then(truth) == Some(false) || y.as_ref().and_then(truth) == Some(true) {
+            if x.as_ref().and_then(truth) == Some(false) || y.as_ref().and_then(truth) == Some(true)
+            {
                 return Some(Const::Bool(true));
             }
             let (x, y) = (x?, y?);
@@ -104,7 +108,11 @@ pub(crate) fn fold(e: &Expr) -> Option<Const> {
             Const::Bool(false) => fold(b),
             _ => {
                 let (x, y) = (fold(a)?, fold(b)?);
-                if x == y { Some(x) } else { Some(Const::Unknown) }
+                if x == y {
+                    Some(x)
+                } else {
+                    Some(Const::Unknown)
+                }
             }
         },
         ExprKind::Set(items) => {
@@ -118,8 +126,17 @@ pub(crate) fn fold(e: &Expr) -> Option<Const> {
             }
             Some(Const::Set(*e, bits))
         }
-        ExprKind::List(items) => items.iter().map(fold).collect::<Option<Vec<_>>>().map(Const::List),
-        ExprKind::DateShift { date, amount, unit, subtract } => match (fold(date)?, fold(amount)?) {
+        ExprKind::List(items) => items
+            .iter()
+            .map(fold)
+            .collect::<Option<Vec<_>>>()
+            .map(Const::List),
+        ExprKind::DateShift {
+            date,
+            amount,
+            unit,
+            subtract,
+        } => match (fold(date)?, fold(amount)?) {
             (Const::Date(d), Const::Int(n)) => {
                 let n = if *subtract { n.checked_neg()? } else { n };
                 d.shift(n, *unit).map(Const::Date)
@@ -128,7 +145,11 @@ pub(crate) fn fold(e: &Expr) -> Option<Const> {
             _ => None,
         },
         ExprKind::Min(args) | ExprKind::Max(args) => {
-            let want = if matches!(e.kind, ExprKind::Min(_)) { Ordering::Less } else { Ordering::Greater };
+            let want = if matches!(e.kind, ExprKind::Min(_)) {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
             let mut best: Option<Const> = None;
             for a in args {
                 let c = fold(a)?;
@@ -167,7 +188,9 @@ pub(crate) fn fold(e: &Expr) -> Option<Const> {
             let (v, c) = (fold(x)?, fold(coll)?);
             match (&v, &c) {
                 (Const::Unknown, _) | (_, Const::Unknown) => Some(Const::Unknown),
-                (Const::Enum(_, i), Const::Set(_, bits)) => Some(Const::Bool(*i < 64 && bits & (1 << *i) != 0)),
+                (Const::Enum(_, i), Const::Set(_, bits)) => {
+                    Some(Const::Bool(*i < 64 && bits & (1 << *i) != 0))
+                }
                 (_, Const::List(items)) => {
                     let mut any_unknown = false;
                     for item in items {
@@ -177,7 +200,11 @@ pub(crate) fn fold(e: &Expr) -> Option<Const> {
                             None => any_unknown = true,
                         }
                     }
-                    Some(if any_unknown { Const::Unknown } else { Const::Bool(false) })
+                    Some(if any_unknown {
+                        Const::Unknown
+                    } else {
+                        Const::Bool(false)
+                    })
                 }
                 _ => None,
             }
@@ -247,8 +274,10 @@ impl Checker<'_> {
             Const::Duration(n, u) => format!("{n} {}", u.word()),
             Const::Enum(e, i) => self.variant_name(*e, *i),
             Const::Set(e, bits) => {
-                let names: Vec<String> =
-                    (0..64u32).filter(|i| bits & (1u64 << i) != 0).map(|i| self.variant_name(*e, i)).collect();
+                let names: Vec<String> = (0..64u32)
+                    .filter(|i| bits & (1u64 << i) != 0)
+                    .map(|i| self.variant_name(*e, i))
+                    .collect();
                 format!("{{{}}}", names.join(", "))
             }
             Const::List(items) => {

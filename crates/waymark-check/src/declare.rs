@@ -6,10 +6,12 @@ use std::collections::HashMap;
 use waymark_diagnostics::{Code, Diagnostic, Span};
 use waymark_syntax::ast;
 
-use crate::checker::{Checker, Decl, InputMeta, LetMeta, OutputMeta, ParamMeta, RuleMeta, TableMeta, placeholder};
+use crate::checker::{
+    Checker, Decl, InputMeta, LetMeta, OutputMeta, ParamMeta, RuleMeta, TableMeta, placeholder,
+};
 use crate::hir::{
-    self, Combine, Const, EnumDef, EnumId, InputDef, InputId, LetDef, LetId, OutputDef, OutputId, ParamDef, ParamId,
-    RuleDef, RuleId, TableDef, TableId, Type, VariantDef,
+    self, Combine, Const, EnumDef, EnumId, InputDef, InputId, LetDef, LetId, OutputDef, OutputId,
+    ParamDef, ParamId, RuleDef, RuleId, TableDef, TableId, Type, VariantDef,
 };
 use crate::load::InstId;
 
@@ -27,7 +29,10 @@ impl<'a> Checker<'a> {
             let mut first: HashMap<&str, Span> = HashMap::new();
             for s in &h.sources {
                 if let Some(prev) = first.get(s.key.name.as_str()) {
-                    self.emit(inst, duplicate_name(&s.key.name, "source", *prev, s.key.span));
+                    self.emit(
+                        inst,
+                        duplicate_name(&s.key.name, "source", *prev, s.key.span),
+                    );
                 } else {
                     first.insert(&s.key.name, s.key.span);
                     if let Some(scope) = self.scopes.get_mut(inst.0) {
@@ -42,12 +47,18 @@ impl<'a> Checker<'a> {
                 self.declare_enum(inst, e);
             }
         }
-        let children: Vec<(String, InstId, usize)> = self.src.instance(inst).map(|i| i.children.clone()).unwrap_or_default();
+        let children: Vec<(String, InstId, usize)> = self
+            .src
+            .instance(inst)
+            .map(|i| i.children.clone())
+            .unwrap_or_default();
         for (index, item) in ast.items.iter().enumerate() {
             match item {
                 ast::Item::Import(imp) => {
                     match children.iter().find(|(_, _, i)| *i == index) {
-                        Some((_, child, _)) => self.declare_name(inst, &imp.alias, Decl::Import(*child)),
+                        Some((_, child, _)) => {
+                            self.declare_name(inst, &imp.alias, Decl::Import(*child))
+                        }
                         // The import could not be read; its names are silently unknown.
                         None => {
                             if let Some(scope) = self.scopes.get_mut(inst.0) {
@@ -72,7 +83,9 @@ impl<'a> Checker<'a> {
         if name.name.is_empty() {
             return;
         }
-        let Some(scope) = self.scopes.get_mut(inst.0) else { return };
+        let Some(scope) = self.scopes.get_mut(inst.0) else {
+            return;
+        };
         if let Some((prev, prev_span)) = scope.names.get(&name.name).copied() {
             let what = prev.phrase();
             self.emit(inst, duplicate_name(&name.name, what, prev_span, name.span));
@@ -85,19 +98,25 @@ impl<'a> Checker<'a> {
     fn declare_enum(&mut self, inst: InstId, e: &ast::EnumDecl) {
         let id = EnumId(self.enums.len() as u32);
         let mut variants: Vec<VariantDef> = Vec::new();
+        let mut spans: Vec<Span> = Vec::new();
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for v in &e.variants {
             if let Some(prev) = seen.get(v.name.name.as_str()) {
-                self.emit(inst, duplicate_name(&v.name.name, "a value of this enum", *prev, v.name.span));
+                self.emit(
+                    inst,
+                    duplicate_name(&v.name.name, "a value of this enum", *prev, v.name.span),
+                );
                 continue;
             }
             seen.insert(&v.name.name, v.name.span);
+            spans.push(v.name.span);
             variants.push(VariantDef {
                 name: v.name.name.clone(),
                 label: v.label.as_ref().map(|l| l.value.clone()),
                 docs: v.docs.clone(),
             });
         }
+        self.variant_spans.push(spans);
         self.enums.push(EnumDef {
             name: format!("{}{}", self.prefix(inst), e.name.name),
             ordered: e.ordered,
@@ -132,7 +151,10 @@ impl<'a> Checker<'a> {
                     docs: d.docs.clone(),
                     loc: self.loc(inst, d.name.span),
                 });
-                self.input_meta.push(InputMeta { decls: Vec::new(), in_root: false });
+                self.input_meta.push(InputMeta {
+                    decls: Vec::new(),
+                    in_root: false,
+                });
                 self.input_by_name.insert(name, id);
                 id
             }
@@ -153,33 +175,51 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Checks that an input declared by several files has the same type in each.
-    fn check_shared_input(&mut self, inst: InstId, id: InputId, d: &ast::InputDecl, ty: Option<&Type>) {
+    /// Checks that an input declared by several files has the same type in each; a
+    /// mismatch is reported at the first declaration (the one nearest the root file).
+    fn check_shared_input(
+        &mut self,
+        inst: InstId,
+        id: InputId,
+        d: &ast::InputDecl,
+        ty: Option<&Type>,
+    ) {
         let Some(ty) = ty else { return };
-        let Some(&(first_inst, first_span)) = self.input_meta.get(id.0 as usize).and_then(|m| m.decls.first()) else {
+        let Some(&(first_inst, first_span)) = self
+            .input_meta
+            .get(id.0 as usize)
+            .and_then(|m| m.decls.first())
+        else {
             return;
         };
-        let Some(first_ty) = self.input_ty(first_inst, id) else { return };
+        let Some(first_ty) = self.input_ty(first_inst, id) else {
+            return;
+        };
         if self.same_shape(&first_ty, ty) {
             return;
         }
-        let here = self.type_name(ty);
-        let there = self.type_name(&first_ty);
-        let file = self.source_of(first_inst).map(|f| f.name.clone()).unwrap_or_default();
-        let line = self.source_of(first_inst).map_or(0, |f| f.line_col(first_span.start).0);
+        let here = self.type_name(&first_ty);
+        let there = self.type_name(ty);
+        let file = self
+            .source_of(inst)
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
+        let line = self
+            .source_of(inst)
+            .map_or(0, |f| f.line_col(d.name.span.start).0);
+        let name = &d.name.name;
         let mut diag = Diagnostic::new(
             Code::TypeMismatch,
-            format!("the input `{}` is `{here}` here but `{there}` in `{file}`", d.name.name),
+            format!("the input `{name}` is `{here}` here but `{there}` in `{file}`"),
         )
-        .with_primary(d.ty.span(), format!("`{here}` here"));
+        .with_primary(first_span, format!("`{name}` is `{here}` here"));
         if self.file_of(first_inst) == self.file_of(inst) {
-            diag = diag.with_label(first_span, format!("`{there}` here"));
+            diag = diag.with_label(d.name.span, format!("`{name}` is `{there}` here"));
         }
         diag = diag.with_help(format!(
-            "inputs are shared by name across imported files: give `{}` the same type everywhere (`{file}` line {line})",
-            d.name.name
+            "inputs are shared by name across imported files, so `{name}` needs one type; `{file}` line {line} declares it `{there}`"
         ));
-        self.emit(inst, diag);
+        self.emit(first_inst, diag);
     }
 
     /// True when two types are the same, counting enums with the same values in the same
@@ -187,12 +227,17 @@ impl<'a> Checker<'a> {
     pub(crate) fn same_shape(&self, a: &Type, b: &Type) -> bool {
         match (a, b) {
             (Type::Enum(x), Type::Enum(y)) | (Type::Set(x), Type::Set(y)) => {
-                let (Some(x), Some(y)) = (self.enums.get(x.0 as usize), self.enums.get(y.0 as usize)) else {
+                let (Some(x), Some(y)) =
+                    (self.enums.get(x.0 as usize), self.enums.get(y.0 as usize))
+                else {
                     return false;
                 };
                 x.ordered == y.ordered
                     && x.variants.len() == y.variants.len()
-                    && x.variants.iter().zip(&y.variants).all(|(a, b)| a.name == b.name)
+                    && x.variants
+                        .iter()
+                        .zip(&y.variants)
+                        .all(|(a, b)| a.name == b.name)
             }
             (Type::List(x), Type::List(y)) => self.same_shape(x, y),
             _ => a == b,
@@ -214,7 +259,12 @@ impl<'a> Checker<'a> {
             docs: d.docs.clone(),
             loc: self.loc(inst, d.name.span),
         });
-        self.param_meta.push(ParamMeta { inst, decl: d, ty, binding: None });
+        self.param_meta.push(ParamMeta {
+            inst,
+            decl: d,
+            ty,
+            binding: None,
+        });
         self.declare_name(inst, &d.name, Decl::Param(id));
     }
 
@@ -229,7 +279,12 @@ impl<'a> Checker<'a> {
             docs: d.docs.clone(),
             loc,
         });
-        self.let_meta.push(LetMeta { inst, decl: d, ty, done: false });
+        self.let_meta.push(LetMeta {
+            inst,
+            decl: d,
+            ty,
+            done: false,
+        });
         self.declare_name(inst, &d.name, Decl::Let(id));
     }
 
@@ -247,7 +302,10 @@ impl<'a> Checker<'a> {
         let combine = self.combine_of(ty.as_ref());
         let value = match &d.value {
             ast::OutputValue::Computed(_) => hir::OutputValue::Computed(placeholder(loc)),
-            _ => hir::OutputValue::Rules { combine, default: None },
+            _ => hir::OutputValue::Rules {
+                combine,
+                default: None,
+            },
         };
         self.outputs.push(OutputDef {
             name: format!("{}{}", self.prefix(inst), d.name.name),
@@ -258,7 +316,12 @@ impl<'a> Checker<'a> {
             value,
             loc,
         });
-        self.output_meta.push(OutputMeta { inst, decl: d, ty, writers: Vec::new() });
+        self.output_meta.push(OutputMeta {
+            inst,
+            decl: d,
+            ty,
+            writers: Vec::new(),
+        });
         self.declare_name(inst, &d.name, Decl::Output(id));
     }
 
@@ -285,7 +348,11 @@ impl<'a> Checker<'a> {
             actions: Vec::new(),
             loc,
         });
-        self.rule_meta.push(RuleMeta { inst, decl: d, ok: true });
+        self.rule_meta.push(RuleMeta {
+            inst,
+            decl: d,
+            ok: true,
+        });
         self.declare_name(inst, &d.name, Decl::Rule(id));
     }
 
@@ -302,18 +369,27 @@ impl<'a> Checker<'a> {
             rows: Vec::new(),
             loc: self.loc(inst, d.name.span),
         });
-        self.table_meta.push(TableMeta { inst, decl: d, ok: true });
+        self.table_meta.push(TableMeta {
+            inst,
+            decl: d,
+            ok: true,
+        });
         self.declare_name(inst, &d.name, Decl::Table(id));
     }
 
     /// Reports `source KEY` clauses whose key the header does not declare.
     pub(crate) fn check_sources(&mut self, inst: InstId, keys: &[ast::Ident]) {
         for key in keys {
-            let known = self.scope(inst).is_some_and(|s| s.sources.contains(&key.name));
+            let known = self
+                .scope(inst)
+                .is_some_and(|s| s.sources.contains(&key.name));
             if known {
                 continue;
             }
-            let candidates: Vec<String> = self.scope(inst).map(|s| s.sources.iter().cloned().collect()).unwrap_or_default();
+            let candidates: Vec<String> = self
+                .scope(inst)
+                .map(|s| s.sources.iter().cloned().collect())
+                .unwrap_or_default();
             let suggestion = self.suggest(&key.name, candidates.iter().map(String::as_str));
             self.emit(inst, unknown_source(key, suggestion.as_deref()));
         }
@@ -323,14 +399,26 @@ impl<'a> Checker<'a> {
     pub(crate) fn bind_imports(&mut self) {
         for i in 0..self.src.instances.len() {
             let child = InstId(i);
-            let Some((parent, item_index)) = self.src.instance(child).and_then(|c| c.parent) else { continue };
-            let Some(ast::Item::Import(imp)) = self.ast_of(parent).and_then(|a| a.items.get(item_index)) else {
+            let Some((parent, item_index)) = self.src.instance(child).and_then(|c| c.parent) else {
+                continue;
+            };
+            let Some(ast::Item::Import(imp)) =
+                self.ast_of(parent).and_then(|a| a.items.get(item_index))
+            else {
                 continue;
             };
             let mut seen: HashMap<&str, Span> = HashMap::new();
             for b in &imp.bindings {
                 if let Some(prev) = seen.get(b.name.name.as_str()) {
-                    self.emit(parent, duplicate_name(&b.name.name, "a value for this parameter", *prev, b.name.span));
+                    self.emit(
+                        parent,
+                        duplicate_name(
+                            &b.name.name,
+                            "a value for this parameter",
+                            *prev,
+                            b.name.span,
+                        ),
+                    );
                     continue;
                 }
                 seen.insert(&b.name.name, b.name.span);
@@ -342,10 +430,23 @@ impl<'a> Checker<'a> {
                     }
                     other => {
                         let params = self.param_names(child);
-                        let suggestion = self.suggest(&b.name.name, params.iter().map(String::as_str));
-                        let file = self.source_of(child).map(|f| f.name.clone()).unwrap_or_default();
+                        let suggestion =
+                            self.suggest(&b.name.name, params.iter().map(String::as_str));
+                        let file = self
+                            .source_of(child)
+                            .map(|f| f.name.clone())
+                            .unwrap_or_default();
                         let what = other.map(Decl::phrase);
-                        self.emit(parent, unknown_import_param(&b.name, &file, what, suggestion.as_deref(), &params));
+                        self.emit(
+                            parent,
+                            unknown_import_param(
+                                &b.name,
+                                &file,
+                                what,
+                                suggestion.as_deref(),
+                                &params,
+                            ),
+                        );
                     }
                 }
             }
@@ -354,19 +455,30 @@ impl<'a> Checker<'a> {
 
     /// The parameter names an instance declares, in order.
     pub(crate) fn param_names(&self, inst: InstId) -> Vec<String> {
-        let Some(scope) = self.scope(inst) else { return Vec::new() };
-        scope.order.iter().filter(|n| matches!(scope.names.get(*n), Some((Decl::Param(_), _)))).cloned().collect()
+        let Some(scope) = self.scope(inst) else {
+            return Vec::new();
+        };
+        scope
+            .order
+            .iter()
+            .filter(|n| matches!(scope.names.get(*n), Some((Decl::Param(_), _))))
+            .cloned()
+            .collect()
     }
 
     /// Checks parameter defaults and the values imports pass to parameters.
     pub(crate) fn check_params(&mut self) {
         for i in 0..self.param_meta.len() {
-            let Some(m) = self.param_meta.get(i) else { continue };
+            let Some(m) = self.param_meta.get(i) else {
+                continue;
+            };
             let (inst, decl, ty, binding) = (m.inst, m.decl, m.ty.clone(), m.binding);
             let id = ParamId(i as u32);
             let name = decl.name.name.clone();
             let (value, vty) = self.expr(inst, &decl.default, ty.as_ref());
-            let value = self.coerce(inst, &decl.default, value, vty, ty.as_ref(), &|| format!("the default of `{name}`"));
+            let value = self.coerce(inst, &decl.default, value, vty, ty.as_ref(), &|| {
+                format!("the default of `{name}`")
+            });
             if ty.is_some() {
                 if let Some(read) = first_read(&value, false) {
                     let what = self.read_name(&read);
@@ -380,7 +492,12 @@ impl<'a> Checker<'a> {
                             let range = self.params.get(i).and_then(|p| p.range.clone());
                             if let Some(r) = range {
                                 if !Self::in_range(&c, &r) {
-                                    let d = default_out_of_range(&decl.default, &name, &self.show(&c), &self.show_range(&r));
+                                    let d = default_out_of_range(
+                                        &decl.default,
+                                        &name,
+                                        &self.show(&c),
+                                        &self.show_range(&r),
+                                    );
                                     self.emit(inst, d);
                                 }
                             }
@@ -395,8 +512,9 @@ impl<'a> Checker<'a> {
                 self.owner = crate::checker::Owner::Binding(id);
                 let (bound, bty) = self.expr(parent, &b.value, ty.as_ref());
                 self.owner = crate::checker::Owner::None;
-                let bound =
-                    self.coerce(parent, &b.value, bound, bty, ty.as_ref(), &|| format!("the value passed to `{name}`"));
+                let bound = self.coerce(parent, &b.value, bound, bty, ty.as_ref(), &|| {
+                    format!("the value passed to `{name}`")
+                });
                 if let Some(read) = first_read(&bound, true) {
                     let what = self.read_name(&read);
                     self.emit(parent, binding_not_static(&b.value, &name, &what));
@@ -404,7 +522,13 @@ impl<'a> Checker<'a> {
                     let range = self.params.get(i).and_then(|p| p.range.clone());
                     if let Some(r) = range {
                         if !Self::in_range(&c, &r) && c != Const::Unknown {
-                            let d = value_out_of_range(b.value.span, &name, &self.show(&c), &self.show_range(&r), "parameter");
+                            let d = value_out_of_range(
+                                b.value.span,
+                                &name,
+                                &self.show(&c),
+                                &self.show_range(&r),
+                                "parameter",
+                            );
                             self.emit(parent, d);
                         }
                     }
@@ -437,7 +561,9 @@ pub(crate) fn first_read(e: &hir::Expr, params_ok: bool) -> Option<hir::ExprKind
             return;
         }
         match &x.kind {
-            hir::ExprKind::Input(_) | hir::ExprKind::Let(_) | hir::ExprKind::Output(_) => found = Some(x.kind.clone()),
+            hir::ExprKind::Input(_) | hir::ExprKind::Let(_) | hir::ExprKind::Output(_) => {
+                found = Some(x.kind.clone())
+            }
             hir::ExprKind::Param(_) if !params_ok => found = Some(x.kind.clone()),
             _ => {}
         }
@@ -457,7 +583,10 @@ fn unknown_source(key: &ast::Ident, suggestion: Option<&str>) -> Diagnostic {
         .with_primary(key.span, "not declared in the header");
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
-        None => d.with_help(format!("declare it in the header: `source {} \"citation\" \"link\"`", key.name)),
+        None => d.with_help(format!(
+            "declare it in the header: `source {} \"citation\" \"link\"`",
+            key.name
+        )),
     }
 }
 
@@ -472,10 +601,13 @@ fn unknown_import_param(
         Some(w) => format!("`{}` is {w} of `{file}`, not a parameter", name.name),
         None => format!("`{file}` has no parameter `{}`", name.name),
     };
-    let d = Diagnostic::new(Code::UnknownImportParam, message).with_primary(name.span, "not a parameter of the imported file");
+    let d = Diagnostic::new(Code::UnknownImportParam, message)
+        .with_primary(name.span, "not a parameter of the imported file");
     match (suggestion, params.is_empty()) {
         (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
-        (None, true) => d.with_help("the imported file declares no parameters; remove this `with` value"),
+        (None, true) => {
+            d.with_help("the imported file declares no parameters; remove this `with` value")
+        }
         (None, false) => {
             let list: Vec<String> = params.iter().take(8).map(|p| format!("`{p}`")).collect();
             d.with_help(format!("its parameters are {}", list.join(", ")))
@@ -490,21 +622,32 @@ fn output_range(span: Span) -> Diagnostic {
 }
 
 fn default_not_constant(e: &ast::Expr, name: &str, read: &str) -> Diagnostic {
-    Diagnostic::new(Code::NotConstant, format!("the default of `{name}` must be a fixed value, but it reads `{read}`"))
-        .with_primary(e.span, "not a fixed value")
-        .with_help("write the value itself, such as `14`; agencies change parameters by overriding them")
+    Diagnostic::new(
+        Code::NotConstant,
+        format!("the default of `{name}` must be a fixed value, but it reads `{read}`"),
+    )
+    .with_primary(e.span, "not a fixed value")
+    .with_help(
+        "write the value itself, such as `14`; agencies change parameters by overriding them",
+    )
 }
 
 fn default_unknown(e: &ast::Expr, name: &str) -> Diagnostic {
-    Diagnostic::new(Code::NotConstant, format!("the default of `{name}` must be a known, fixed value"))
-        .with_primary(e.span, "not a fixed value")
-        .with_help("write the value itself, such as `14`")
+    Diagnostic::new(
+        Code::NotConstant,
+        format!("the default of `{name}` must be a known, fixed value"),
+    )
+    .with_primary(e.span, "not a fixed value")
+    .with_help("write the value itself, such as `14`")
 }
 
 fn default_out_of_range(e: &ast::Expr, name: &str, value: &str, range: &str) -> Diagnostic {
-    Diagnostic::new(Code::DefaultOutOfRange, format!("the default `{value}` of `{name}` is outside its range `{range}`"))
-        .with_primary(e.span, format!("not in `{range}`"))
-        .with_help(format!("use a default in `{range}`, or widen the range"))
+    Diagnostic::new(
+        Code::DefaultOutOfRange,
+        format!("the default `{value}` of `{name}` is outside its range `{range}`"),
+    )
+    .with_primary(e.span, format!("not in `{range}`"))
+    .with_help(format!("use a default in `{range}`, or widen the range"))
 }
 
 fn binding_not_static(e: &ast::Expr, name: &str, read: &str) -> Diagnostic {
@@ -516,8 +659,17 @@ fn binding_not_static(e: &ast::Expr, name: &str, read: &str) -> Diagnostic {
     .with_help("pass a fixed value or one of this file's parameters")
 }
 
-pub(crate) fn value_out_of_range(span: Span, name: &str, value: &str, range: &str, what: &str) -> Diagnostic {
-    Diagnostic::new(Code::ValueOutOfRange, format!("`{value}` is outside the range `{range}` of the {what} `{name}`"))
-        .with_primary(span, format!("not in `{range}`"))
-        .with_help(format!("`{name}` allows values in `{range}`"))
+pub(crate) fn value_out_of_range(
+    span: Span,
+    name: &str,
+    value: &str,
+    range: &str,
+    what: &str,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::ValueOutOfRange,
+        format!("`{value}` is outside the range `{range}` of the {what} `{name}`"),
+    )
+    .with_primary(span, format!("not in `{range}`"))
+    .with_help(format!("`{name}` allows values in `{range}`"))
 }

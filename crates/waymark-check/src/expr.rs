@@ -67,7 +67,8 @@ impl<'a> Checker<'a> {
     }
 
     fn quoted(&self, inst: InstId, span: Span) -> String {
-        self.snippet(inst, span).map_or_else(|| "this".to_string(), |s| format!("`{s}`"))
+        self.snippet(inst, span)
+            .map_or_else(|| "this".to_string(), |s| format!("`{s}`"))
     }
 
     /// True when an expression needs the type it is used at to know its own type.
@@ -87,7 +88,9 @@ impl<'a> Checker<'a> {
                 ast::ListItem::Range(..) => false,
             }),
             ast::ExprKind::Paren(x) => self.is_contextual(inst, x),
-            ast::ExprKind::If(_, a, b) => self.is_contextual(inst, a) && self.is_contextual(inst, b),
+            ast::ExprKind::If(_, a, b) => {
+                self.is_contextual(inst, a) && self.is_contextual(inst, b)
+            }
             _ => false,
         }
     }
@@ -116,7 +119,9 @@ impl<'a> Checker<'a> {
                 }
                 let (h, t) = self.expr(inst, x, want.filter(|w| is_numeric(w)));
                 match t {
-                    Some(t) if is_numeric(&t) => (mk(ExprKind::Neg(bx(h)), t.clone(), loc), Some(t)),
+                    Some(t) if is_numeric(&t) => {
+                        (mk(ExprKind::Neg(bx(h)), t.clone(), loc), Some(t))
+                    }
                     None => (placeholder(loc), None),
                     Some(t) => {
                         let name = self.type_name(&t);
@@ -126,15 +131,38 @@ impl<'a> Checker<'a> {
                 }
             }
             ast::ExprKind::Binary(op, a, b) => self.binary(inst, *op, a, b, e.span, want),
-            ast::ExprKind::Is { value, negated, test } => self.is_expr(inst, value, *negated, *test, e.span),
-            ast::ExprKind::In { value, negated, collection } => self.in_expr(inst, value, *negated, collection, e.span),
-            ast::ExprKind::Within { date, amount, direction, anchor } => {
-                let d = self.expect_type(inst, date, &Type::Date, &|| "the date tested by `within`".into());
-                let a = self.expect_type(inst, anchor, &Type::Date, &|| "the date `within` counts from".into());
+            ast::ExprKind::Is {
+                value,
+                negated,
+                test,
+            } => self.is_expr(inst, value, *negated, *test, e.span),
+            ast::ExprKind::In {
+                value,
+                negated,
+                collection,
+            } => self.in_expr(inst, value, *negated, collection, e.span),
+            ast::ExprKind::Within {
+                date,
+                amount,
+                direction,
+                anchor,
+            } => {
+                let d = self.expect_type(inst, date, &Type::Date, &|| {
+                    "the date tested by `within`".into()
+                });
+                let a = self.expect_type(inst, anchor, &Type::Date, &|| {
+                    "the date `within` counts from".into()
+                });
                 match self.duration(inst, amount, "`within`") {
                     Some((n, u)) => (
                         mk(
-                            ExprKind::Within { date: bx(d), amount: bx(n), unit: u, direction: *direction, anchor: bx(a) },
+                            ExprKind::Within {
+                                date: bx(d),
+                                amount: bx(n),
+                                unit: u,
+                                direction: *direction,
+                                anchor: bx(a),
+                            },
                             Type::Bool,
                             loc,
                         ),
@@ -154,7 +182,13 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks an expression that must have type `want`, reporting a mismatch.
-    pub(crate) fn expect_type(&mut self, inst: InstId, e: &ast::Expr, want: &Type, what: &dyn Fn() -> String) -> Expr {
+    pub(crate) fn expect_type(
+        &mut self,
+        inst: InstId,
+        e: &ast::Expr,
+        want: &Type,
+        what: &dyn Fn() -> String,
+    ) -> Expr {
         let (h, t) = self.expr(inst, e, Some(want));
         self.coerce(inst, e, h, t, Some(want), what)
     }
@@ -170,7 +204,9 @@ impl<'a> Checker<'a> {
         want: Option<&Type>,
         what: &dyn Fn() -> String,
     ) -> Expr {
-        let (Some(t), Some(w)) = (ty, want) else { return h };
+        let (Some(t), Some(w)) = (ty, want) else {
+            return h;
+        };
         if t == *w {
             return h;
         }
@@ -179,7 +215,10 @@ impl<'a> Checker<'a> {
         }
         if t == Type::Answer && *w == Type::Bool {
             let shown = self.quoted(inst, e.span);
-            let example = self.snippet(inst, e.span).filter(|s| is_simple_name(s)).unwrap_or_else(|| "q1".into());
+            let example = self
+                .snippet(inst, e.span)
+                .filter(|s| is_simple_name(s))
+                .unwrap_or_else(|| "q1".into());
             self.emit(inst, answer_as_condition(e.span, &shown, &example));
             return h;
         }
@@ -192,7 +231,9 @@ impl<'a> Checker<'a> {
 
     /// "remove the quotes" when a text literal spells a value of the wanted type.
     fn quote_help(&self, e: &ast::Expr, want: &Type) -> Option<String> {
-        let ast::ExprKind::Lit(ast::Literal::Text(s)) = &e.kind else { return None };
+        let ast::ExprKind::Lit(ast::Literal::Text(s)) = &e.kind else {
+            return None;
+        };
         let s = s.trim();
         let ok = match want {
             Type::Int => s.parse::<i64>().is_ok(),
@@ -200,7 +241,10 @@ impl<'a> Checker<'a> {
             Type::Date => waymark_ir::Date::parse(s).is_some(),
             Type::Answer => matches!(s, "yes" | "no" | "unknown"),
             Type::Bool => matches!(s, "true" | "false"),
-            Type::Enum(id) => self.enums.get(id.0 as usize).is_some_and(|d| d.variants.iter().any(|v| v.name == s)),
+            Type::Enum(id) => self
+                .enums
+                .get(id.0 as usize)
+                .is_some_and(|d| d.variants.iter().any(|v| v.name == s)),
             _ => false,
         };
         ok.then(|| format!("remove the quotes: `{s}`"))
@@ -208,12 +252,19 @@ impl<'a> Checker<'a> {
 
     fn mismatch_help(&self, found: &Type, want: &Type) -> Option<String> {
         match (found, want) {
-            (Type::Bool, Type::Answer) => Some("answers are `yes`, `no` or `unknown`, not `true` or `false`".into()),
-            (Type::Answer, _) => Some("an answer is yes, no or don't know: test it with `is yes` or `is no`".into()),
-            (Type::Enum(_), Type::Set(e)) => {
-                Some(format!("put the value in braces to make a set of `{}` values: `{{…}}`", self.enum_name(*e)))
+            (Type::Bool, Type::Answer) => {
+                Some("answers are `yes`, `no` or `unknown`, not `true` or `false`".into())
             }
-            (Type::Number, Type::Int) => Some("a decimal number cannot be used as a whole number".into()),
+            (Type::Answer, _) => {
+                Some("an answer is yes, no or don't know: test it with `is yes` or `is no`".into())
+            }
+            (Type::Enum(_), Type::Set(e)) => Some(format!(
+                "put the value in braces to make a set of `{}` values: `{{…}}`",
+                self.enum_name(*e)
+            )),
+            (Type::Number, Type::Int) => {
+                Some("a decimal number cannot be used as a whole number".into())
+            }
             (Type::Enum(a), Type::Enum(b)) if self.same_shape(found, want) => Some(format!(
                 "`{}` and `{}` are different enums with the same values; use one of them in both places",
                 self.enum_name(*a),
@@ -230,7 +281,10 @@ impl<'a> Checker<'a> {
             None | Some(Type::Bool) => {}
             Some(Type::Answer) => {
                 let shown = self.quoted(inst, e.span);
-                let example = self.snippet(inst, e.span).filter(|s| is_simple_name(s)).unwrap_or_else(|| "q1".into());
+                let example = self
+                    .snippet(inst, e.span)
+                    .filter(|s| is_simple_name(s))
+                    .unwrap_or_else(|| "q1".into());
                 self.emit(inst, answer_as_condition(e.span, &shown, &example));
             }
             Some(other) => {
@@ -247,17 +301,29 @@ impl<'a> Checker<'a> {
         let s = self.snippet(inst, e.span).unwrap_or_else(|| "x".into());
         match t {
             Type::Int | Type::Number => format!("compare it, e.g. `{s} >= 14`"),
-            Type::Date => format!("test the date, e.g. `{s} within 12 months before assessment_date`"),
+            Type::Date => {
+                format!("test the date, e.g. `{s} within 12 months before assessment_date`")
+            }
             Type::Set(_) | Type::List(_) => format!("test it, e.g. `{s} is empty` or `… in {s}`"),
             Type::Enum(id) => {
-                let v = self.enums.get(id.0 as usize).and_then(|d| d.variants.last()).map_or("…".into(), |v| v.name.clone());
+                let v = self
+                    .enums
+                    .get(id.0 as usize)
+                    .and_then(|d| d.variants.last())
+                    .map_or("…".into(), |v| v.name.clone());
                 format!("compare it, e.g. `{s} = {v}`")
             }
             _ => format!("test it, e.g. `{s} is known`"),
         }
     }
 
-    fn literal(&mut self, inst: InstId, e: &ast::Expr, lit: &ast::Literal, want: Option<&Type>) -> (Expr, Ty) {
+    fn literal(
+        &mut self,
+        inst: InstId,
+        e: &ast::Expr,
+        lit: &ast::Literal,
+        want: Option<&Type>,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, e.span);
         let c = |k: Const, t: Type| (mk(ExprKind::Const(k), t.clone(), loc), Some(t));
         match lit {
@@ -310,7 +376,12 @@ impl<'a> Checker<'a> {
             },
             _ => return None,
         };
-        let idx = self.enums.get(e.0 as usize)?.variants.iter().position(|v| v.name == name)?;
+        let idx = self
+            .enums
+            .get(e.0 as usize)?
+            .variants
+            .iter()
+            .position(|v| v.name == name)?;
         Some((e, idx as u32))
     }
 
@@ -327,19 +398,33 @@ impl<'a> Checker<'a> {
 
     /// The enums of an instance that have a value called `name`.
     fn variants_named(&self, inst: InstId, name: &str) -> Vec<(EnumId, u32)> {
-        let Some(scope) = self.scope(inst) else { return Vec::new() };
+        let Some(scope) = self.scope(inst) else {
+            return Vec::new();
+        };
         scope
             .enums
             .iter()
             .filter_map(|e| {
-                let idx = self.enums.get(e.0 as usize)?.variants.iter().position(|v| v.name == name)?;
+                let idx = self
+                    .enums
+                    .get(e.0 as usize)?
+                    .variants
+                    .iter()
+                    .position(|v| v.name == name)?;
                 Some((*e, idx as u32))
             })
             .collect()
     }
 
     fn variant_expr(&self, inst: InstId, e: EnumId, idx: u32, span: Span) -> (Expr, Ty) {
-        (mk(ExprKind::Const(Const::Enum(e, idx)), Type::Enum(e), self.loc(inst, span)), Some(Type::Enum(e)))
+        (
+            mk(
+                ExprKind::Const(Const::Enum(e, idx)),
+                Type::Enum(e),
+                self.loc(inst, span),
+            ),
+            Some(Type::Enum(e)),
+        )
     }
 
     /// Resolves a name to a declaration's value, recording the read.
@@ -367,9 +452,17 @@ impl<'a> Checker<'a> {
         })
     }
 
-    pub(crate) fn name_expr(&mut self, inst: InstId, path: &ast::Path, span: Span, want: Option<&Type>) -> (Expr, Ty) {
+    pub(crate) fn name_expr(
+        &mut self,
+        inst: InstId,
+        path: &ast::Path,
+        span: Span,
+        want: Option<&Type>,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, span);
-        let Some(first) = path.segments.first() else { return (placeholder(loc), None) };
+        let Some(first) = path.segments.first() else {
+            return (placeholder(loc), None);
+        };
         if path.segments.len() == 1 {
             return self.plain_name(inst, &first.name, span, want);
         }
@@ -385,7 +478,10 @@ impl<'a> Checker<'a> {
                 rest = tail;
                 continue;
             }
-            if self.scope(at).is_some_and(|s| s.dead_aliases.contains(&head.name)) {
+            if self
+                .scope(at)
+                .is_some_and(|s| s.dead_aliases.contains(&head.name))
+            {
                 return (placeholder(loc), None);
             }
             break;
@@ -404,20 +500,40 @@ impl<'a> Checker<'a> {
                     }
                 }
                 let named = self.variants_named(at, &one.name);
-                if let Some((e, idx)) = self.wanted_variant(want, &one.name).or_else(|| named.first().copied()) {
+                if let Some((e, idx)) = self
+                    .wanted_variant(want, &one.name)
+                    .or_else(|| named.first().copied())
+                {
                     if at != inst {
                         return self.variant_expr(inst, e, idx, span);
                     }
                 }
                 let candidates = self.addressable(at);
                 let suggestion = self.suggest(&one.name, candidates.iter().map(String::as_str));
-                let owner = path.segments.iter().take(path.segments.len() - 1).map(|s| s.name.as_str()).collect::<Vec<_>>();
-                self.emit(inst, unknown_in_import(span, &path.dotted(), &owner.join("."), &one.name, suggestion.as_deref()));
+                let owner = path
+                    .segments
+                    .iter()
+                    .take(path.segments.len() - 1)
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>();
+                self.emit(
+                    inst,
+                    unknown_in_import(
+                        span,
+                        &path.dotted(),
+                        &owner.join("."),
+                        &one.name,
+                        suggestion.as_deref(),
+                    ),
+                );
                 (placeholder(loc), None)
             }
             [en, value] => {
                 if let Some(Decl::Enum(e)) = self.lookup(at, &en.name) {
-                    let idx = self.enums.get(e.0 as usize).and_then(|d| d.variants.iter().position(|v| v.name == value.name));
+                    let idx = self
+                        .enums
+                        .get(e.0 as usize)
+                        .and_then(|d| d.variants.iter().position(|v| v.name == value.name));
                     if let Some(idx) = idx {
                         return self.variant_expr(inst, e, idx as u32, span);
                     }
@@ -426,61 +542,120 @@ impl<'a> Checker<'a> {
                 self.unknown_qualifier(inst, at, en, path, span)
             }
             _ => {
-                let Some(head) = rest.first() else { return (placeholder(loc), None) };
+                let Some(head) = rest.first() else {
+                    return (placeholder(loc), None);
+                };
                 self.unknown_qualifier(inst, at, head, path, span)
             }
         }
     }
 
-    fn unknown_qualifier(&mut self, inst: InstId, at: InstId, head: &ast::Ident, path: &ast::Path, span: Span) -> (Expr, Ty) {
+    fn unknown_qualifier(
+        &mut self,
+        inst: InstId,
+        at: InstId,
+        head: &ast::Ident,
+        path: &ast::Path,
+        span: Span,
+    ) -> (Expr, Ty) {
         let mut candidates: Vec<String> = Vec::new();
         if let Some(scope) = self.scope(at) {
             for n in &scope.order {
-                if matches!(scope.names.get(n), Some((Decl::Import(_) | Decl::Enum(_), _))) {
+                if matches!(
+                    scope.names.get(n),
+                    Some((Decl::Import(_) | Decl::Enum(_), _))
+                ) {
                     candidates.push(n.clone());
                 }
             }
         }
         let suggestion = self.suggest(&head.name, candidates.iter().map(String::as_str));
-        self.emit(inst, unknown_qualifier(span, &path.dotted(), &head.name, suggestion.as_deref()));
+        self.emit(
+            inst,
+            unknown_qualifier(span, &path.dotted(), &head.name, suggestion.as_deref()),
+        );
         (placeholder(self.loc(inst, span)), None)
     }
 
     fn unknown_variant(&mut self, inst: InstId, e: EnumId, name: &str, span: Span) -> (Expr, Ty) {
-        let values: Vec<String> = self.enums.get(e.0 as usize).map(|d| d.variants.iter().map(|v| v.name.clone()).collect()).unwrap_or_default();
+        let values: Vec<String> = self
+            .enums
+            .get(e.0 as usize)
+            .map(|d| d.variants.iter().map(|v| v.name.clone()).collect())
+            .unwrap_or_default();
         let suggestion = self.suggest(name, values.iter().map(String::as_str));
         let enum_name = self.enum_name(e);
-        self.emit(inst, unknown_variant(span, name, &enum_name, suggestion.as_deref(), &values));
+        self.emit(
+            inst,
+            unknown_variant(span, name, &enum_name, suggestion.as_deref(), &values),
+        );
         (placeholder(self.loc(inst, span)), None)
     }
 
     /// Names `alias.…` can reach in an instance.
     fn addressable(&self, inst: InstId) -> Vec<String> {
-        let Some(scope) = self.scope(inst) else { return Vec::new() };
+        let Some(scope) = self.scope(inst) else {
+            return Vec::new();
+        };
         scope
             .order
             .iter()
             .filter(|n| {
-                matches!(scope.names.get(*n), Some((Decl::Input(_) | Decl::Param(_) | Decl::Let(_) | Decl::Output(_) | Decl::Enum(_), _)))
+                matches!(
+                    scope.names.get(*n),
+                    Some((
+                        Decl::Input(_)
+                            | Decl::Param(_)
+                            | Decl::Let(_)
+                            | Decl::Output(_)
+                            | Decl::Enum(_),
+                        _
+                    ))
+                )
             })
             .cloned()
             .collect()
     }
 
     /// A name without dots: a declaration, or an enum value.
-    pub(crate) fn plain_name(&mut self, inst: InstId, name: &str, span: Span, want: Option<&Type>) -> (Expr, Ty) {
+    pub(crate) fn plain_name(
+        &mut self,
+        inst: InstId,
+        name: &str,
+        span: Span,
+        want: Option<&Type>,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, span);
         let wanted = self.wanted_variant(want, name);
         match self.lookup_span(inst, name) {
             Some((d, dspan)) => {
                 if let Some((kind, ty)) = self.decl_value(inst, d) {
                     if let (Some((e, idx)), Some(w)) = (wanted, want) {
-                        let decl_fits = ty.as_ref().is_none_or(|t| fits(t, w) || matches!(w, Type::Set(x) if *t == Type::Enum(*x)));
+                        let decl_fits = ty.as_ref().is_none_or(|t| {
+                            fits(t, w) || matches!(w, Type::Set(x) if *t == Type::Enum(*x))
+                        });
                         if decl_fits {
                             let enum_name = self.enum_name(e);
-                            let variant_span = self.enums.get(e.0 as usize).map(|d| d.loc);
-                            let same_file = variant_span.filter(|l| l.file == self.file_of(inst)).map(|l| l.span);
-                            self.emit(inst, ambiguous_name(span, name, d.phrase(), &enum_name, dspan, same_file));
+                            let enum_file = self.enums.get(e.0 as usize).map(|d| d.loc.file);
+                            let same_file = (enum_file == Some(self.file_of(inst)))
+                                .then(|| {
+                                    self.variant_spans
+                                        .get(e.0 as usize)
+                                        .and_then(|v| v.get(idx as usize))
+                                        .copied()
+                                })
+                                .flatten();
+                            self.emit(
+                                inst,
+                                ambiguous_name(
+                                    span,
+                                    name,
+                                    d.phrase(),
+                                    &enum_name,
+                                    dspan,
+                                    same_file,
+                                ),
+                            );
                             return (placeholder(loc), None);
                         }
                         return self.variant_expr(inst, e, idx, span);
@@ -514,7 +689,8 @@ impl<'a> Checker<'a> {
                         (placeholder(loc), None)
                     }
                     many => {
-                        let enums: Vec<String> = many.iter().map(|(e, _)| self.enum_name(*e)).collect();
+                        let enums: Vec<String> =
+                            many.iter().map(|(e, _)| self.enum_name(*e)).collect();
                         self.emit(inst, ambiguous_variant(span, name, &enums));
                         (placeholder(loc), None)
                     }
@@ -525,7 +701,10 @@ impl<'a> Checker<'a> {
 
     /// Reports a name that is not declared, with the closest declared name.
     pub(crate) fn unknown_name(&mut self, inst: InstId, name: &str, span: Span) {
-        let mut candidates: Vec<String> = self.scope(inst).map(|s| s.order.clone()).unwrap_or_default();
+        let mut candidates: Vec<String> = self
+            .scope(inst)
+            .map(|s| s.order.clone())
+            .unwrap_or_default();
         if let Some(scope) = self.scope(inst) {
             for e in &scope.enums {
                 if let Some(d) = self.enums.get(e.0 as usize) {
@@ -537,18 +716,28 @@ impl<'a> Checker<'a> {
         let mut qualified = None;
         if let Some(i) = self.src.instance(inst) {
             for (alias, child, _) in &i.children {
-                if matches!(self.lookup(*child, name), Some(Decl::Let(_) | Decl::Output(_) | Decl::Param(_) | Decl::Input(_))) {
+                if matches!(
+                    self.lookup(*child, name),
+                    Some(Decl::Let(_) | Decl::Output(_) | Decl::Param(_) | Decl::Input(_))
+                ) {
                     qualified = Some(format!("{alias}.{name}"));
                     break;
                 }
             }
         }
-        let suggestion = qualified.or_else(|| self.suggest(name, candidates.iter().map(String::as_str)));
+        let suggestion =
+            qualified.or_else(|| self.suggest(name, candidates.iter().map(String::as_str)));
         self.emit(inst, unknown_name(span, name, suggestion.as_deref()));
     }
 
     /// The expressions a range such as `q1..q24` stands for.
-    pub(crate) fn range_items(&mut self, inst: InstId, a: &ast::Ident, b: &ast::Ident, span: Span) -> Vec<(Expr, Ty)> {
+    pub(crate) fn range_items(
+        &mut self,
+        inst: InstId,
+        a: &ast::Ident,
+        b: &ast::Ident,
+        span: Span,
+    ) -> Vec<(Expr, Ty)> {
         let names = match crate::names::expand(a, b, span) {
             Ok(n) => n,
             Err(d) => {
@@ -569,46 +758,64 @@ impl<'a> Checker<'a> {
             }
         }
         if !missing.is_empty() {
-            self.emit(inst, range_names_missing(span, &format!("{}..{}", a.name, b.name), &missing));
+            self.emit(
+                inst,
+                range_names_missing(span, &format!("{}..{}", a.name, b.name), &missing),
+            );
         }
         out
     }
 
     // -- lists and sets --
 
-    fn list_expr(&mut self, inst: InstId, items: &[ast::ListItem], span: Span, want: Option<&Type>) -> (Expr, Ty) {
+    fn list_expr(
+        &mut self,
+        inst: InstId,
+        items: &[ast::ListItem],
+        span: Span,
+        want: Option<&Type>,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, span);
-        let mut elem: Option<Type> = match want {
+        let wanted: Option<Type> = match want {
             Some(Type::List(t)) => Some((**t).clone()),
             _ => None,
         };
-        // Self-describing items first, so that `[high, risk]` learns its type from `risk`.
+        // The list's own items decide its type; what the caller wants only guides items that
+        // cannot tell their type alone. Self-describing items go first, so that
+        // `[high, risk]` learns its type from `risk`.
+        let mut elem: Option<Type> = None;
         let mut pending: Vec<usize> = (0..items.len()).collect();
         pending.sort_by_key(|i| match items.get(*i) {
             Some(ast::ListItem::Expr(x)) => self.is_contextual(inst, x),
             _ => false,
         });
+        let unify = |elem: &mut Option<Type>, t: &Ty| {
+            if let Some(t) = t {
+                *elem = Some(match elem.take() {
+                    None => t.clone(),
+                    Some(e) => common(&e, t).unwrap_or(e),
+                });
+            }
+        };
         let mut flat: Vec<(usize, Expr, Ty, Span)> = Vec::new();
         for i in pending {
             match items.get(i) {
                 Some(ast::ListItem::Expr(x)) => {
-                    let (h, t) = self.expr(inst, x, elem.as_ref());
-                    if elem.is_none() {
-                        elem.clone_from(&t);
-                    }
+                    let guide = elem.clone().or_else(|| wanted.clone());
+                    let (h, t) = self.expr(inst, x, guide.as_ref());
+                    unify(&mut elem, &t);
                     flat.push((i, h, t, x.span));
                 }
                 Some(ast::ListItem::Range(a, b, s)) => {
                     for (h, t) in self.range_items(inst, a, b, *s) {
-                        if elem.is_none() {
-                            elem.clone_from(&t);
-                        }
+                        unify(&mut elem, &t);
                         flat.push((i, h, t, *s));
                     }
                 }
                 None => {}
             }
         }
+        let elem = elem.or(wanted);
         flat.sort_by_key(|(i, ..)| *i);
         let Some(elem) = elem else {
             if items.is_empty() && !self.broken(inst) {
@@ -644,7 +851,13 @@ impl<'a> Checker<'a> {
         (mk(ExprKind::List(out), ty.clone(), loc), Some(ty))
     }
 
-    fn set_expr(&mut self, inst: InstId, items: &[ast::Expr], span: Span, want: Option<&Type>) -> (Expr, Ty) {
+    fn set_expr(
+        &mut self,
+        inst: InstId,
+        items: &[ast::Expr],
+        span: Span,
+        want: Option<&Type>,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, span);
         let mut elem: Option<EnumId> = match want {
             Some(Type::Set(e)) => Some(*e),
@@ -700,7 +913,15 @@ impl<'a> Checker<'a> {
 
     // -- operators --
 
-    fn binary(&mut self, inst: InstId, op: ast::BinaryOp, a: &ast::Expr, b: &ast::Expr, span: Span, want: Option<&Type>) -> (Expr, Ty) {
+    fn binary(
+        &mut self,
+        inst: InstId,
+        op: ast::BinaryOp,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        span: Span,
+        want: Option<&Type>,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, span);
         match op {
             ast::BinaryOp::And | ast::BinaryOp::Or | ast::BinaryOp::Implies => {
@@ -725,7 +946,13 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks two operands that must share a type: the self-describing one first.
-    fn pair(&mut self, inst: InstId, a: &ast::Expr, b: &ast::Expr, want: Option<&Type>) -> ((Expr, Ty), (Expr, Ty)) {
+    fn pair(
+        &mut self,
+        inst: InstId,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        want: Option<&Type>,
+    ) -> ((Expr, Ty), (Expr, Ty)) {
         if self.is_contextual(inst, a) && !self.is_contextual(inst, b) {
             let y = self.expr(inst, b, want);
             let x = self.expr(inst, a, y.1.as_ref().or(want));
@@ -737,11 +964,20 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn comparison(&mut self, inst: InstId, op: CmpOp, a: &ast::Expr, b: &ast::Expr, span: Span) -> (Expr, Ty) {
+    fn comparison(
+        &mut self,
+        inst: InstId,
+        op: CmpOp,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        span: Span,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, span);
         let ((ha, ta), (hb, tb)) = self.pair(inst, a, b, None);
         let ok = |kind| (mk(kind, Type::Bool, loc), Some(Type::Bool));
-        let (Some(ta), Some(tb)) = (ta, tb) else { return (placeholder(loc), Some(Type::Bool)) };
+        let (Some(ta), Some(tb)) = (ta, tb) else {
+            return (placeholder(loc), Some(Type::Bool));
+        };
         if ta == Type::Answer && tb == Type::Answer {
             if !matches!(op, CmpOp::Eq | CmpOp::Ne) {
                 self.emit(inst, answers_unordered(span, op));
@@ -773,21 +1009,38 @@ impl<'a> Checker<'a> {
         }
         for (side, other) in [(b, &ta), (a, &tb)] {
             if is_unknown_literal(side) && *other != Type::Answer {
-                let subject = self.snippet(inst, if std::ptr::eq(side, b) { a.span } else { b.span }).unwrap_or_else(|| "x".into());
+                let subject = self
+                    .snippet(
+                        inst,
+                        if std::ptr::eq(side, b) {
+                            a.span
+                        } else {
+                            b.span
+                        },
+                    )
+                    .unwrap_or_else(|| "x".into());
                 self.emit(inst, compare_with_unknown(span, &subject, op));
                 return (placeholder(loc), Some(Type::Bool));
             }
         }
         let Some(shared) = common(&ta, &tb) else {
             let (ra, rb) = (self.type_name(&ta), self.type_name(&tb));
-            let help = self.quote_help(b, &ta).or_else(|| self.quote_help(a, &tb)).or_else(|| self.mismatch_help(&tb, &ta));
+            let help = self
+                .quote_help(b, &ta)
+                .or_else(|| self.quote_help(a, &tb))
+                .or_else(|| self.mismatch_help(&tb, &ta));
             self.emit(inst, cannot_compare(span, a.span, b.span, &ra, &rb, help));
             return (placeholder(loc), Some(Type::Bool));
         };
         if !matches!(op, CmpOp::Eq | CmpOp::Ne) && !self.is_ordered(&shared) {
             if let Type::Enum(e) = shared {
                 let name = self.enum_name(e);
-                let decl = self.enums.get(e.0 as usize).map(|d| d.loc).filter(|l| l.file == self.file_of(inst)).map(|l| l.span);
+                let decl = self
+                    .enums
+                    .get(e.0 as usize)
+                    .map(|d| d.loc)
+                    .filter(|l| l.file == self.file_of(inst))
+                    .map(|l| l.span);
                 self.emit(inst, unordered_enum(span, op, &name, decl));
             } else {
                 let name = self.type_name(&shared);
@@ -795,11 +1048,23 @@ impl<'a> Checker<'a> {
             }
             return (placeholder(loc), Some(Type::Bool));
         }
-        let (ha, hb) = if shared == Type::Number { (widen(ha), widen(hb)) } else { (ha, hb) };
+        let (ha, hb) = if shared == Type::Number {
+            (widen(ha), widen(hb))
+        } else {
+            (ha, hb)
+        };
         ok(ExprKind::Cmp(op, bx(ha), bx(hb)))
     }
 
-    fn arith(&mut self, inst: InstId, op: ArithOp, a: &ast::Expr, b: &ast::Expr, span: Span, want: Option<&Type>) -> (Expr, Ty) {
+    fn arith(
+        &mut self,
+        inst: InstId,
+        op: ArithOp,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        span: Span,
+        want: Option<&Type>,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, span);
         let sym = match op {
             ArithOp::Add => "+",
@@ -814,10 +1079,17 @@ impl<'a> Checker<'a> {
         let numeric_want = want.filter(|w| is_numeric(w) || **w == Type::Date);
         if let (Some((n, u)), ArithOp::Add | ArithOp::Sub) = (as_duration(b), op) {
             let (ha, ta) = self.expr(inst, a, Some(&Type::Date));
-            let amount = self.expect_type(inst, n, &Type::Int, &|| "the number of units in a duration".into());
+            let amount = self.expect_type(inst, n, &Type::Int, &|| {
+                "the number of units in a duration".into()
+            });
             match ta {
                 Some(Type::Date) => {
-                    let kind = ExprKind::DateShift { date: bx(ha), amount: bx(amount), unit: unit(u), subtract: op == ArithOp::Sub };
+                    let kind = ExprKind::DateShift {
+                        date: bx(ha),
+                        amount: bx(amount),
+                        unit: unit(u),
+                        subtract: op == ArithOp::Sub,
+                    };
                     return (mk(kind, Type::Date, loc), Some(Type::Date));
                 }
                 None => return (placeholder(loc), Some(Type::Date)),
@@ -833,9 +1105,14 @@ impl<'a> Checker<'a> {
             return (placeholder(loc), None);
         }
         let ((ha, ta), (hb, tb)) = self.pair(inst, a, b, numeric_want);
-        let (Some(ta), Some(tb)) = (ta, tb) else { return (placeholder(loc), None) };
+        let (Some(ta), Some(tb)) = (ta, tb) else {
+            return (placeholder(loc), None);
+        };
         if ta == Type::Date || tb == Type::Date {
-            self.emit(inst, date_arithmetic(span, sym, &self.type_name(&ta), &self.type_name(&tb)));
+            self.emit(
+                inst,
+                date_arithmetic(span, sym, &self.type_name(&ta), &self.type_name(&tb)),
+            );
             return (placeholder(loc), None);
         }
         for (t, s) in [(&ta, a.span), (&tb, b.span)] {
@@ -843,7 +1120,9 @@ impl<'a> Checker<'a> {
                 let name = self.type_name(t);
                 let help = match (t, op) {
                     (Type::Set(_), ArithOp::Add) => Some("to combine sets, use `union`"),
-                    (Type::Set(_), ArithOp::Sub) => Some("to take values out of a set, use `without`"),
+                    (Type::Set(_), ArithOp::Sub) => {
+                        Some("to take values out of a set, use `without`")
+                    }
                     (Type::Answer, _) => Some("to count yes answers, use `count yes in [...]`"),
                     _ => None,
                 };
@@ -851,12 +1130,31 @@ impl<'a> Checker<'a> {
                 return (placeholder(loc), None);
             }
         }
-        let ty = if op == ArithOp::Div || ta == Type::Number || tb == Type::Number { Type::Number } else { Type::Int };
-        let (ha, hb) = if ty == Type::Number { (widen(ha), widen(hb)) } else { (ha, hb) };
-        (mk(ExprKind::Arith(op, bx(ha), bx(hb)), ty.clone(), loc), Some(ty))
+        let ty = if op == ArithOp::Div || ta == Type::Number || tb == Type::Number {
+            Type::Number
+        } else {
+            Type::Int
+        };
+        let (ha, hb) = if ty == Type::Number {
+            (widen(ha), widen(hb))
+        } else {
+            (ha, hb)
+        };
+        (
+            mk(ExprKind::Arith(op, bx(ha), bx(hb)), ty.clone(), loc),
+            Some(ty),
+        )
     }
 
-    fn set_op(&mut self, inst: InstId, op: SetOp, a: &ast::Expr, b: &ast::Expr, span: Span, want: Option<&Type>) -> (Expr, Ty) {
+    fn set_op(
+        &mut self,
+        inst: InstId,
+        op: SetOp,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        span: Span,
+        want: Option<&Type>,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, span);
         let word = match op {
             SetOp::Union => "union",
@@ -865,12 +1163,17 @@ impl<'a> Checker<'a> {
         };
         let want = want.filter(|w| matches!(w, Type::Set(_)));
         let ((ha, ta), (hb, tb)) = self.pair(inst, a, b, want);
-        let (Some(ta), Some(tb)) = (ta, tb) else { return (placeholder(loc), None) };
+        let (Some(ta), Some(tb)) = (ta, tb) else {
+            return (placeholder(loc), None);
+        };
         for (t, s) in [(&ta, a.span), (&tb, b.span)] {
             if !matches!(t, Type::Set(_)) {
                 let name = self.type_name(t);
                 let help = match t {
-                    Type::Enum(_) => format!("put a single value in braces: `{{{}}}`", self.snippet(inst, s).unwrap_or_else(|| "…".into())),
+                    Type::Enum(_) => format!(
+                        "put a single value in braces: `{{{}}}`",
+                        self.snippet(inst, s).unwrap_or_else(|| "…".into())
+                    ),
                     _ => "both sides must be sets of the same enum".to_string(),
                 };
                 self.emit(inst, set_op_needs_sets(s, word, &name, &help));
@@ -882,34 +1185,70 @@ impl<'a> Checker<'a> {
             self.emit(inst, cannot_compare(span, a.span, b.span, &x, &y, None));
             return (placeholder(loc), None);
         }
-        (mk(ExprKind::SetOp(op, bx(ha), bx(hb)), ta.clone(), loc), Some(ta))
+        (
+            mk(ExprKind::SetOp(op, bx(ha), bx(hb)), ta.clone(), loc),
+            Some(ta),
+        )
     }
 
-    fn is_expr(&mut self, inst: InstId, value: &ast::Expr, negated: bool, test: ast::IsTest, span: Span) -> (Expr, Ty) {
+    fn is_expr(
+        &mut self,
+        inst: InstId,
+        value: &ast::Expr,
+        negated: bool,
+        test: ast::IsTest,
+        span: Span,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, span);
         let (h, t) = self.expr(inst, value, None);
         let wrap = |e: Expr, not: bool| {
-            if not { mk(ExprKind::Not(bx(e)), Type::Bool, loc) } else { e }
+            if not {
+                mk(ExprKind::Not(bx(e)), Type::Bool, loc)
+            } else {
+                e
+            }
         };
-        let Some(t) = t else { return (placeholder(loc), Some(Type::Bool)) };
+        let Some(t) = t else {
+            return (placeholder(loc), Some(Type::Bool));
+        };
         let result = match test {
             ast::IsTest::Yes | ast::IsTest::No => {
                 if t != Type::Answer {
                     let name = self.type_name(&t);
                     let subject = self.snippet(inst, value.span).unwrap_or_else(|| "x".into());
-                    self.emit(inst, is_yes_on_non_answer(value.span, &subject, &name, test == ast::IsTest::Yes));
+                    self.emit(
+                        inst,
+                        is_yes_on_non_answer(value.span, &subject, &name, test == ast::IsTest::Yes),
+                    );
                     return (placeholder(loc), Some(Type::Bool));
                 }
-                let (hit, lit) = if test == ast::IsTest::Yes { (IsTest::Yes, Answer::Yes) } else { (IsTest::No, Answer::No) };
+                let (hit, lit) = if test == ast::IsTest::Yes {
+                    (IsTest::Yes, Answer::Yes)
+                } else {
+                    (IsTest::No, Answer::No)
+                };
                 if negated {
-                    let subject = self.snippet(inst, value.span).unwrap_or_else(|| "q1".into());
+                    let subject = self
+                        .snippet(inst, value.span)
+                        .unwrap_or_else(|| "q1".into());
                     self.emit(inst, counts_dont_know(span, &subject, lit, "is not"));
                 }
                 wrap(mk(ExprKind::Is(bx(h), hit), Type::Bool, loc), negated)
             }
             ast::IsTest::Known | ast::IsTest::Unknown => {
                 let known = (test == ast::IsTest::Known) != negated;
-                mk(ExprKind::Is(bx(h), if known { IsTest::Known } else { IsTest::Unknown }), Type::Bool, loc)
+                mk(
+                    ExprKind::Is(
+                        bx(h),
+                        if known {
+                            IsTest::Known
+                        } else {
+                            IsTest::Unknown
+                        },
+                    ),
+                    Type::Bool,
+                    loc,
+                )
             }
             ast::IsTest::Empty => {
                 if !matches!(t, Type::Set(_) | Type::List(_)) {
@@ -917,13 +1256,23 @@ impl<'a> Checker<'a> {
                     self.emit(inst, empty_on_non_collection(value.span, &name));
                     return (placeholder(loc), Some(Type::Bool));
                 }
-                wrap(mk(ExprKind::Is(bx(h), IsTest::Empty), Type::Bool, loc), negated)
+                wrap(
+                    mk(ExprKind::Is(bx(h), IsTest::Empty), Type::Bool, loc),
+                    negated,
+                )
             }
         };
         (result, Some(Type::Bool))
     }
 
-    fn in_expr(&mut self, inst: InstId, value: &ast::Expr, negated: bool, coll: &ast::Expr, span: Span) -> (Expr, Ty) {
+    fn in_expr(
+        &mut self,
+        inst: InstId,
+        value: &ast::Expr,
+        negated: bool,
+        coll: &ast::Expr,
+        span: Span,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, span);
         let (v, c) = if self.is_contextual(inst, value) && !self.is_contextual(inst, coll) {
             let c = self.expr(inst, coll, None);
@@ -945,7 +1294,9 @@ impl<'a> Checker<'a> {
             (v, c)
         };
         let ((hv, tv), (hc, tc)) = (v, c);
-        let (Some(tv), Some(tc)) = (tv, tc) else { return (placeholder(loc), Some(Type::Bool)) };
+        let (Some(tv), Some(tc)) = (tv, tc) else {
+            return (placeholder(loc), Some(Type::Bool));
+        };
         let ok = match (&tv, &tc) {
             (Type::Enum(e), Type::Set(f)) => e == f,
             (t, Type::List(u)) => common(t, u).is_some(),
@@ -956,17 +1307,32 @@ impl<'a> Checker<'a> {
             self.emit(inst, bad_membership(span, value.span, coll.span, &vn, &cn));
             return (placeholder(loc), Some(Type::Bool));
         }
-        let hv = if matches!(&tc, Type::List(u) if **u == Type::Number) { widen(hv) } else { hv };
+        let hv = if matches!(&tc, Type::List(u) if **u == Type::Number) {
+            widen(hv)
+        } else {
+            hv
+        };
         let e = mk(ExprKind::In(bx(hv), bx(hc)), Type::Bool, loc);
-        let e = if negated { mk(ExprKind::Not(bx(e)), Type::Bool, loc) } else { e };
+        let e = if negated {
+            mk(ExprKind::Not(bx(e)), Type::Bool, loc)
+        } else {
+            e
+        };
         (e, Some(Type::Bool))
     }
 
     /// The amount (an `int`) and unit of a duration operand.
-    fn duration(&mut self, inst: InstId, e: &ast::Expr, what: &str) -> Option<(Expr, waymark_ir::Unit)> {
+    fn duration(
+        &mut self,
+        inst: InstId,
+        e: &ast::Expr,
+        what: &str,
+    ) -> Option<(Expr, waymark_ir::Unit)> {
         match as_duration(e) {
             Some((n, u)) => {
-                let amount = self.expect_type(inst, n, &Type::Int, &|| "the number of units in a duration".into());
+                let amount = self.expect_type(inst, n, &Type::Int, &|| {
+                    "the number of units in a duration".into()
+                });
                 Some((amount, unit(u)))
             }
             None => {
@@ -982,7 +1348,9 @@ impl<'a> Checker<'a> {
         match c {
             ast::Count::Value(what, list) => {
                 let elem = match what {
-                    ast::CountValue::Yes | ast::CountValue::No | ast::CountValue::Unknown => Type::Answer,
+                    ast::CountValue::Yes | ast::CountValue::No | ast::CountValue::Unknown => {
+                        Type::Answer
+                    }
                     ast::CountValue::True | ast::CountValue::False => Type::Bool,
                 };
                 let want = Type::List(Box::new(elem.clone()));
@@ -997,10 +1365,17 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
-            ast::Count::Within { list, amount, direction, anchor } => {
+            ast::Count::Within {
+                list,
+                amount,
+                direction,
+                anchor,
+            } => {
                 let dates = Type::List(Box::new(Type::Date));
                 let (h, t) = self.expr(inst, list, Some(&dates));
-                let anchor = self.expect_type(inst, anchor, &Type::Date, &|| "the date `count … within` counts from".into());
+                let anchor = self.expect_type(inst, anchor, &Type::Date, &|| {
+                    "the date `count … within` counts from".into()
+                });
                 let amount = self.duration(inst, amount, "`count … within`");
                 match (t, amount) {
                     (Some(t), _) if t != dates => {
@@ -1021,7 +1396,9 @@ impl<'a> Checker<'a> {
             ast::Count::Between(list, lo, hi) => {
                 let (h, t) = self.expr(inst, list, None);
                 let elem = match &t {
-                    Some(Type::List(e)) if matches!(**e, Type::Date | Type::Int | Type::Number) => (**e).clone(),
+                    Some(Type::List(e)) if matches!(**e, Type::Date | Type::Int | Type::Number) => {
+                        (**e).clone()
+                    }
                     Some(other) => {
                         let name = self.type_name(other);
                         self.emit(inst, bad_count_dates(list.span, &name, "between"));
@@ -1048,21 +1425,45 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn if_expr(&mut self, inst: InstId, c: &ast::Expr, a: &ast::Expr, b: &ast::Expr, span: Span, want: Option<&Type>) -> (Expr, Ty) {
+    fn if_expr(
+        &mut self,
+        inst: InstId,
+        c: &ast::Expr,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        span: Span,
+        want: Option<&Type>,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, span);
         let hc = self.cond(inst, c);
         let ((ha, ta), (hb, tb)) = self.pair(inst, a, b, want);
-        let (Some(ta), Some(tb)) = (ta, tb) else { return (placeholder(loc), None) };
+        let (Some(ta), Some(tb)) = (ta, tb) else {
+            return (placeholder(loc), None);
+        };
         let Some(ty) = common(&ta, &tb) else {
             let (x, y) = (self.type_name(&ta), self.type_name(&tb));
             self.emit(inst, if_branches_differ(a.span, b.span, &x, &y));
             return (placeholder(loc), None);
         };
-        let (ha, hb) = if ty == Type::Number { (widen(ha), widen(hb)) } else { (ha, hb) };
-        (mk(ExprKind::If(bx(hc), bx(ha), bx(hb)), ty.clone(), loc), Some(ty))
+        let (ha, hb) = if ty == Type::Number {
+            (widen(ha), widen(hb))
+        } else {
+            (ha, hb)
+        };
+        (
+            mk(ExprKind::If(bx(hc), bx(ha), bx(hb)), ty.clone(), loc),
+            Some(ty),
+        )
     }
 
-    fn call(&mut self, inst: InstId, name: &ast::Ident, args: &[ast::Expr], span: Span, want: Option<&Type>) -> (Expr, Ty) {
+    fn call(
+        &mut self,
+        inst: InstId,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+        want: Option<&Type>,
+    ) -> (Expr, Ty) {
         let loc = self.loc(inst, span);
         let is_min = match name.name.as_str() {
             "min" => true,
@@ -1096,7 +1497,9 @@ impl<'a> Checker<'a> {
             done.push((i, h, t, x.span));
         }
         done.sort_by_key(|(i, ..)| *i);
-        let Some(ty) = ty else { return (placeholder(loc), None) };
+        let Some(ty) = ty else {
+            return (placeholder(loc), None);
+        };
         if !self.is_ordered(&ty) {
             let t = self.type_name(&ty);
             self.emit(inst, min_max_type(span, &name.name, &t));
@@ -1109,13 +1512,26 @@ impl<'a> Checker<'a> {
                 Some(t) if fits(&t, &ty) => out.push(widen(h)),
                 Some(t) => {
                     let (x, y) = (self.type_name(&ty), self.type_name(&t));
-                    self.emit(inst, type_mismatch(s, &format!("every value given to `{}`", name.name), &x, &y, None));
+                    self.emit(
+                        inst,
+                        type_mismatch(
+                            s,
+                            &format!("every value given to `{}`", name.name),
+                            &x,
+                            &y,
+                            None,
+                        ),
+                    );
                     return (placeholder(loc), None);
                 }
                 None => return (placeholder(loc), None),
             }
         }
-        let kind = if is_min { ExprKind::Min(out) } else { ExprKind::Max(out) };
+        let kind = if is_min {
+            ExprKind::Min(out)
+        } else {
+            ExprKind::Max(out)
+        };
         (mk(kind, ty.clone(), loc), Some(ty))
     }
 }
@@ -1127,25 +1543,52 @@ pub(crate) fn widen(e: Expr) -> Expr {
         return e;
     }
     match e.kind {
-        ExprKind::Const(Const::Int(v)) => Expr { kind: ExprKind::Const(Const::Number(Decimal::from(v))), ty: Type::Number, loc: e.loc },
-        ExprKind::Const(Const::Unknown) => Expr { kind: ExprKind::Const(Const::Unknown), ty: Type::Number, loc: e.loc },
+        ExprKind::Const(Const::Int(v)) => Expr {
+            kind: ExprKind::Const(Const::Number(Decimal::from(v))),
+            ty: Type::Number,
+            loc: e.loc,
+        },
+        ExprKind::Const(Const::Unknown) => Expr {
+            kind: ExprKind::Const(Const::Unknown),
+            ty: Type::Number,
+            loc: e.loc,
+        },
         _ => {
             let loc = e.loc;
-            let zero = Expr { kind: ExprKind::Const(Const::Number(Decimal::ZERO)), ty: Type::Number, loc };
-            Expr { kind: ExprKind::Arith(ArithOp::Add, bx(e), bx(zero)), ty: Type::Number, loc }
+            let zero = Expr {
+                kind: ExprKind::Const(Const::Number(Decimal::ZERO)),
+                ty: Type::Number,
+                loc,
+            };
+            Expr {
+                kind: ExprKind::Arith(ArithOp::Add, bx(e), bx(zero)),
+                ty: Type::Number,
+                loc,
+            }
         }
     }
 }
 
 fn is_simple_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
 // -- diagnostics --
 
-pub(crate) fn type_mismatch(span: Span, what: &str, want: &str, found: &str, help: Option<String>) -> Diagnostic {
-    let d = Diagnostic::new(Code::TypeMismatch, format!("{what} must be `{want}`, but this is `{found}`"))
-        .with_primary(span, format!("expected `{want}`"));
+pub(crate) fn type_mismatch(
+    span: Span,
+    what: &str,
+    want: &str,
+    found: &str,
+    help: Option<String>,
+) -> Diagnostic {
+    let d = Diagnostic::new(
+        Code::TypeMismatch,
+        format!("{what} must be `{want}`, but this is `{found}`"),
+    )
+    .with_primary(span, format!("expected `{want}`"));
     match help {
         Some(h) => d.with_help(h),
         None => d,
@@ -1153,21 +1596,32 @@ pub(crate) fn type_mismatch(span: Span, what: &str, want: &str, found: &str, hel
 }
 
 fn answer_as_condition(span: Span, shown: &str, example: &str) -> Diagnostic {
-    Diagnostic::new(Code::AnswerAsCondition, format!("{shown} is an answer, not a condition"))
-        .with_primary(span, "yes, no or don't know")
-        .with_help(format!("say what don't know means, e.g. `{example} is yes`"))
+    Diagnostic::new(
+        Code::AnswerAsCondition,
+        format!("{shown} is an answer, not a condition"),
+    )
+    .with_primary(span, "yes, no or don't know")
+    .with_help(format!(
+        "say what don't know means, e.g. `{example} is yes`"
+    ))
 }
 
 fn not_a_condition(span: Span, shown: &str, phrase: &str, help: &str) -> Diagnostic {
-    Diagnostic::new(Code::NotACondition, format!("a condition must be true or false, but {shown} is {phrase}"))
-        .with_primary(span, "not a condition")
-        .with_help(help.to_string())
+    Diagnostic::new(
+        Code::NotACondition,
+        format!("a condition must be true or false, but {shown} is {phrase}"),
+    )
+    .with_primary(span, "not a condition")
+    .with_help(help.to_string())
 }
 
 fn bad_number(span: Span, text: &str) -> Diagnostic {
-    Diagnostic::new(Code::InvalidNumber, format!("`{text}` cannot be stored as a decimal number"))
-        .with_primary(span, "invalid number")
-        .with_help("decimal numbers keep at most 28 significant digits")
+    Diagnostic::new(
+        Code::InvalidNumber,
+        format!("`{text}` cannot be stored as a decimal number"),
+    )
+    .with_primary(span, "invalid number")
+    .with_help("decimal numbers keep at most 28 significant digits")
 }
 
 fn unknown_without_type(span: Span) -> Diagnostic {
@@ -1177,18 +1631,30 @@ fn unknown_without_type(span: Span) -> Diagnostic {
 }
 
 fn empty_without_type(span: Span, what: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("cannot tell what this empty {what} holds"))
-        .with_primary(span, format!("empty {what}"))
-        .with_help("use it where its type is clear, such as `x = {}` for a set output `x`")
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("cannot tell what this empty {what} holds"),
+    )
+    .with_primary(span, format!("empty {what}"))
+    .with_help("use it where its type is clear, such as `x = {}` for a set output `x`")
 }
 
 fn not_a_value(span: Span, name: &str, what: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("`{name}` is {what}, not a value"))
-        .with_primary(span, "has no value")
-        .with_help("use an input, parameter, derived value or output here")
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("`{name}` is {what}, not a value"),
+    )
+    .with_primary(span, "has no value")
+    .with_help("use an input, parameter, derived value or output here")
 }
 
-fn unknown_in_import(span: Span, dotted: &str, owner: &str, name: &str, suggestion: Option<&str>) -> Diagnostic {
+fn unknown_in_import(
+    span: Span,
+    dotted: &str,
+    owner: &str,
+    name: &str,
+    suggestion: Option<&str>,
+) -> Diagnostic {
     let d = Diagnostic::new(Code::UnknownName, format!("unknown name `{dotted}`"))
         .with_primary(span, format!("`{owner}` has no value `{name}`"));
     match suggestion {
@@ -1202,103 +1668,184 @@ fn unknown_qualifier(span: Span, dotted: &str, head: &str, suggestion: Option<&s
         .with_primary(span, format!("no import or enum is called `{head}`"));
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
-        None => d.with_help(format!("import the file that declares it: `import \"file.wm\" as {head}`")),
+        None => d.with_help(format!(
+            "import the file that declares it: `import \"file.wm\" as {head}`"
+        )),
     }
 }
 
-fn unknown_variant(span: Span, name: &str, enum_name: &str, suggestion: Option<&str>, values: &[String]) -> Diagnostic {
-    let d = Diagnostic::new(Code::UnknownVariant, format!("`{name}` is not a value of `{enum_name}`"))
-        .with_primary(span, format!("not a `{enum_name}`"));
+fn unknown_variant(
+    span: Span,
+    name: &str,
+    enum_name: &str,
+    suggestion: Option<&str>,
+    values: &[String],
+) -> Diagnostic {
+    let d = Diagnostic::new(
+        Code::UnknownVariant,
+        format!("`{name}` is not a value of `{enum_name}`"),
+    )
+    .with_primary(span, format!("not a `{enum_name}`"));
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => {
             let list: Vec<String> = values.iter().take(10).map(|v| format!("`{v}`")).collect();
-            d.with_help(format!("the values of `{enum_name}` are {}", list.join(", ")))
+            d.with_help(format!(
+                "the values of `{enum_name}` are {}",
+                list.join(", ")
+            ))
         }
     }
 }
 
-fn ambiguous_name(span: Span, name: &str, what: &str, enum_name: &str, decl: Span, variant: Option<Span>) -> Diagnostic {
-    let mut d = Diagnostic::new(Code::AmbiguousName, format!("`{name}` is both {what} and a value of `{enum_name}`"))
-        .with_primary(span, "could mean either")
-        .with_label(decl, format!("`{name}` declared here"));
+fn ambiguous_name(
+    span: Span,
+    name: &str,
+    what: &str,
+    enum_name: &str,
+    decl: Span,
+    variant: Option<Span>,
+) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        Code::AmbiguousName,
+        format!("`{name}` is both {what} and a value of `{enum_name}`"),
+    )
+    .with_primary(span, "could mean either")
+    .with_label(decl, format!("`{name}` declared here"));
     if let Some(v) = variant {
-        d = d.with_label(v, format!("`{enum_name}` declared here"));
+        d = d.with_label(v, format!("a value of `{enum_name}`"));
     }
-    d.with_help(format!("write `{enum_name}.{name}` for the value, or rename one of them"))
+    d.with_help(format!(
+        "write `{enum_name}.{name}` for the value, or rename one of them"
+    ))
 }
 
 fn ambiguous_variant(span: Span, name: &str, enums: &[String]) -> Diagnostic {
     let list: Vec<String> = enums.iter().map(|e| format!("`{e}`")).collect();
     let first = enums.first().cloned().unwrap_or_default();
-    Diagnostic::new(Code::AmbiguousName, format!("`{name}` is a value of several enums: {}", list.join(", ")))
-        .with_primary(span, "could mean any of them")
-        .with_help(format!("say which one, e.g. `{first}.{name}`"))
+    Diagnostic::new(
+        Code::AmbiguousName,
+        format!("`{name}` is a value of several enums: {}", list.join(", ")),
+    )
+    .with_primary(span, "could mean any of them")
+    .with_help(format!("say which one, e.g. `{first}.{name}`"))
 }
 
 fn unknown_name(span: Span, name: &str, suggestion: Option<&str>) -> Diagnostic {
-    let d = Diagnostic::new(Code::UnknownName, format!("unknown name `{name}`")).with_primary(span, "not declared");
+    let d = Diagnostic::new(Code::UnknownName, format!("unknown name `{name}`"))
+        .with_primary(span, "not declared");
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
-        None => d.with_help(format!("declare it, e.g. `input {name}: answer \"…\"`, or check the spelling")),
+        None => d.with_help(format!(
+            "declare it, e.g. `input {name}: answer \"…\"`, or check the spelling"
+        )),
     }
 }
 
 fn range_names_missing(span: Span, range: &str, missing: &[String]) -> Diagnostic {
     let shown: Vec<String> = missing.iter().take(5).map(|m| format!("`{m}`")).collect();
-    let more = if missing.len() > 5 { format!(" and {} more", missing.len() - 5) } else { String::new() };
+    let more = if missing.len() > 5 {
+        format!(" and {} more", missing.len() - 5)
+    } else {
+        String::new()
+    };
     let verb = if missing.len() == 1 { "is" } else { "are" };
-    Diagnostic::new(Code::UnknownName, format!("`{range}` includes {}{more}, which {verb} not declared", shown.join(", ")))
-        .with_primary(span, "names something undeclared")
-        .with_help("declare every name in the range, or shorten the range")
+    Diagnostic::new(
+        Code::UnknownName,
+        format!(
+            "`{range}` includes {}{more}, which {verb} not declared",
+            shown.join(", ")
+        ),
+    )
+    .with_primary(span, "names something undeclared")
+    .with_help("declare every name in the range, or shorten the range")
 }
 
 fn bad_list_element(span: Span, ty: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("a list cannot hold `{ty}` values"))
-        .with_primary(span, "not allowed in a list")
-        .with_help("lists hold answers, conditions, numbers, texts, dates or enum values")
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("a list cannot hold `{ty}` values"),
+    )
+    .with_primary(span, "not allowed in a list")
+    .with_help("lists hold answers, conditions, numbers, texts, dates or enum values")
 }
 
 fn mixed_list(span: Span, want: &str, found: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("the values here must all be `{want}`, but this is `{found}`"))
-        .with_primary(span, format!("expected `{want}`"))
-        .with_help("put only values of one type in a list or set")
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("the values here must all be `{want}`, but this is `{found}`"),
+    )
+    .with_primary(span, format!("expected `{want}`"))
+    .with_help("put only values of one type in a list or set")
 }
 
 fn set_of_non_enum_values(span: Span, ty: &str) -> Diagnostic {
-    Diagnostic::new(Code::BadSetType, format!("a set must hold values of an enum, not `{ty}`"))
-        .with_primary(span, "not an enum value")
-        .with_help("use a list `[…]` for other values")
+    Diagnostic::new(
+        Code::BadSetType,
+        format!("a set must hold values of an enum, not `{ty}`"),
+    )
+    .with_primary(span, "not an enum value")
+    .with_help("use a list `[…]` for other values")
 }
 
 fn answers_unordered(span: Span, op: CmpOp) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("answers cannot be compared with `{}`", op.symbol()))
-        .with_primary(span, "answers have no order")
-        .with_help("test an answer with `is yes`, `is no` or `is unknown`")
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("answers cannot be compared with `{}`", op.symbol()),
+    )
+    .with_primary(span, "answers have no order")
+    .with_help("test an answer with `is yes`, `is no` or `is unknown`")
 }
 
-pub(crate) fn counts_dont_know(span: Span, subject: &str, lit: Answer, written: &str) -> Diagnostic {
+pub(crate) fn counts_dont_know(
+    span: Span,
+    subject: &str,
+    lit: Answer,
+    written: &str,
+) -> Diagnostic {
     let (other, word) = match lit {
         Answer::Yes => ("no", "yes"),
         _ => ("yes", "no"),
     };
-    Diagnostic::new(Code::UnknownCountedAs, format!("`{subject} {written} {word}` is also true when the answer is don't know"))
-        .with_primary(span, format!("counts don't know as {other}"))
-        .with_help(format!("write `{subject} is {other}` or `{subject} is {other} or {subject} is unknown`"))
+    Diagnostic::new(
+        Code::UnknownCountedAs,
+        format!("`{subject} {written} {word}` is also true when the answer is don't know"),
+    )
+    .with_primary(span, format!("counts don't know as {other}"))
+    .with_help(format!(
+        "write `{subject} is {other}` or `{subject} is {other} or {subject} is unknown`"
+    ))
 }
 
 fn compare_with_unknown(span: Span, subject: &str, op: CmpOp) -> Diagnostic {
-    let test = if op == CmpOp::Ne { "is known" } else { "is unknown" };
-    Diagnostic::new(Code::TypeMismatch, format!("comparing with `unknown` is never true or false"))
-        .with_primary(span, "always unknown")
-        .with_help(format!("write `{subject} {test}`"))
+    let test = if op == CmpOp::Ne {
+        "is known"
+    } else {
+        "is unknown"
+    };
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("comparing with `unknown` is never true or false"),
+    )
+    .with_primary(span, "always unknown")
+    .with_help(format!("write `{subject} {test}`"))
 }
 
-fn cannot_compare(span: Span, a: Span, b: Span, ta: &str, tb: &str, help: Option<String>) -> Diagnostic {
-    let d = Diagnostic::new(Code::TypeMismatch, format!("cannot compare `{ta}` with `{tb}`"))
-        .with_primary(span, "different types")
-        .with_label(a, format!("`{ta}`"))
-        .with_label(b, format!("`{tb}`"));
+fn cannot_compare(
+    span: Span,
+    a: Span,
+    b: Span,
+    ta: &str,
+    tb: &str,
+    help: Option<String>,
+) -> Diagnostic {
+    let d = Diagnostic::new(
+        Code::TypeMismatch,
+        format!("cannot compare `{ta}` with `{tb}`"),
+    )
+    .with_primary(span, "different types")
+    .with_label(a, format!("`{ta}`"))
+    .with_label(b, format!("`{tb}`"));
     match help {
         Some(h) => d.with_help(h),
         None => d,
@@ -1306,18 +1853,29 @@ fn cannot_compare(span: Span, a: Span, b: Span, ta: &str, tb: &str, help: Option
 }
 
 fn unordered_enum(span: Span, op: CmpOp, name: &str, decl: Option<Span>) -> Diagnostic {
-    let mut d = Diagnostic::new(Code::UnorderedComparison, format!("`{}` needs an order, but `{name}` is not ordered", op.symbol()))
-        .with_primary(span, "no order between these values");
+    let mut d = Diagnostic::new(
+        Code::UnorderedComparison,
+        format!(
+            "`{}` needs an order, but `{name}` is not ordered",
+            op.symbol()
+        ),
+    )
+    .with_primary(span, "no order between these values");
     if let Some(s) = decl {
         d = d.with_label(s, format!("`{name}` declared without `ordered`"));
     }
-    d.with_help(format!("declare `enum {name} ordered {{ … }}` with the lowest value first, or compare with `=`"))
+    d.with_help(format!(
+        "declare `enum {name} ordered {{ … }}` with the lowest value first, or compare with `=`"
+    ))
 }
 
 fn not_orderable(span: Span, op: CmpOp, ty: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("`{}` cannot compare `{ty}` values", op.symbol()))
-        .with_primary(span, "no order")
-        .with_help("`<`, `<=`, `>` and `>=` compare numbers, dates and ordered enums; use `=` or `!=`")
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("`{}` cannot compare `{ty}` values", op.symbol()),
+    )
+    .with_primary(span, "no order")
+    .with_help("`<`, `<=`, `>` and `>=` compare numbers, dates and ordered enums; use `=` or `!=`")
 }
 
 fn duration_out_of_place(span: Span) -> Diagnostic {
@@ -1327,15 +1885,23 @@ fn duration_out_of_place(span: Span) -> Diagnostic {
 }
 
 fn duration_first(span: Span) -> Diagnostic {
-    Diagnostic::new(Code::BadDateArithmetic, "the date must come before the duration")
-        .with_primary(span, "duration first")
-        .with_help("write the date first, e.g. `assessment_date + 12 months`")
+    Diagnostic::new(
+        Code::BadDateArithmetic,
+        "the date must come before the duration",
+    )
+    .with_primary(span, "duration first")
+    .with_help("write the date first, e.g. `assessment_date + 12 months`")
 }
 
 fn duration_on_non_date(span: Span, ty: &str, sym: &str) -> Diagnostic {
-    Diagnostic::new(Code::BadDateArithmetic, format!("a duration can only be added to or subtracted from a date, not `{ty}`"))
-        .with_primary(span, format!("`{ty}`, not a date"))
-        .with_help(format!("use a date before `{sym}`, e.g. `assessment_date {sym} 12 months`"))
+    Diagnostic::new(
+        Code::BadDateArithmetic,
+        format!("a duration can only be added to or subtracted from a date, not `{ty}`"),
+    )
+    .with_primary(span, format!("`{ty}`, not a date"))
+    .with_help(format!(
+        "use a date before `{sym}`, e.g. `assessment_date {sym} 12 months`"
+    ))
 }
 
 fn date_arithmetic(span: Span, sym: &str, ta: &str, tb: &str) -> Diagnostic {
@@ -1344,19 +1910,29 @@ fn date_arithmetic(span: Span, sym: &str, ta: &str, tb: &str) -> Diagnostic {
     } else {
         "move a date with a duration (`d - 12 months`); compare dates with `within` or `count … between`".into()
     };
-    Diagnostic::new(Code::BadDateArithmetic, format!("cannot use `{sym}` on `{ta}` and `{tb}`"))
-        .with_primary(span, "not date arithmetic")
-        .with_help(help)
+    Diagnostic::new(
+        Code::BadDateArithmetic,
+        format!("cannot use `{sym}` on `{ta}` and `{tb}`"),
+    )
+    .with_primary(span, "not date arithmetic")
+    .with_help(help)
 }
 
 fn expected_duration(span: Span, what: &str) -> Diagnostic {
-    Diagnostic::new(Code::BadDateArithmetic, format!("{what} needs a duration such as `12 months`"))
-        .with_primary(span, "not a duration")
-        .with_help("write a whole number and a unit: days, weeks, months or years")
+    Diagnostic::new(
+        Code::BadDateArithmetic,
+        format!("{what} needs a duration such as `12 months`"),
+    )
+    .with_primary(span, "not a duration")
+    .with_help("write a whole number and a unit: days, weeks, months or years")
 }
 
 fn arith_needs_numbers(span: Span, sym: &str, ty: &str, help: Option<&str>) -> Diagnostic {
-    let d = Diagnostic::new(Code::TypeMismatch, format!("`{sym}` needs numbers, but this is `{ty}`")).with_primary(span, "not a number");
+    let d = Diagnostic::new(
+        Code::TypeMismatch,
+        format!("`{sym}` needs numbers, but this is `{ty}`"),
+    )
+    .with_primary(span, "not a number");
     match help {
         Some(h) => d.with_help(h.to_string()),
         None => d,
@@ -1364,35 +1940,53 @@ fn arith_needs_numbers(span: Span, sym: &str, ty: &str, help: Option<&str>) -> D
 }
 
 fn set_op_needs_sets(span: Span, word: &str, ty: &str, help: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("`{word}` needs sets, but this is `{ty}`"))
-        .with_primary(span, "not a set")
-        .with_help(help.to_string())
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("`{word}` needs sets, but this is `{ty}`"),
+    )
+    .with_primary(span, "not a set")
+    .with_help(help.to_string())
 }
 
 fn is_yes_on_non_answer(span: Span, subject: &str, ty: &str, yes: bool) -> Diagnostic {
     let word = if yes { "yes" } else { "no" };
     let help = if ty == "bool" {
-        if yes { format!("`{subject}` is already a condition: write `{subject}`") } else { format!("write `not {subject}`") }
+        if yes {
+            format!("`{subject}` is already a condition: write `{subject}`")
+        } else {
+            format!("write `not {subject}`")
+        }
     } else {
         format!("`is {word}` tests answers; compare `{subject}` with `=` instead")
     };
-    Diagnostic::new(Code::TypeMismatch, format!("`is {word}` is for answers, but `{subject}` is `{ty}`"))
-        .with_primary(span, "not an answer")
-        .with_help(help)
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("`is {word}` is for answers, but `{subject}` is `{ty}`"),
+    )
+    .with_primary(span, "not an answer")
+    .with_help(help)
 }
 
 fn empty_on_non_collection(span: Span, ty: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("`is empty` is for sets and lists, but this is `{ty}`"))
-        .with_primary(span, "not a set or list")
-        .with_help("use `is unknown` to test for a missing value")
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("`is empty` is for sets and lists, but this is `{ty}`"),
+    )
+    .with_primary(span, "not a set or list")
+    .with_help("use `is unknown` to test for a missing value")
 }
 
 fn bad_membership(span: Span, v: Span, c: Span, vt: &str, ct: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("cannot look for `{vt}` in `{ct}`"))
-        .with_primary(span, "not a matching set or list")
-        .with_label(v, format!("`{vt}`"))
-        .with_label(c, format!("`{ct}`"))
-        .with_help(format!("`x in s` needs a set of `x`'s enum or a list of `{vt}`"))
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("cannot look for `{vt}` in `{ct}`"),
+    )
+    .with_primary(span, "not a matching set or list")
+    .with_label(v, format!("`{vt}`"))
+    .with_label(c, format!("`{ct}`"))
+    .with_help(format!(
+        "`x in s` needs a set of `x`'s enum or a list of `{vt}`"
+    ))
 }
 
 fn bad_count_value(span: Span, what: ast::CountValue, ty: &str) -> Diagnostic {
@@ -1404,40 +1998,65 @@ fn bad_count_value(span: Span, what: ast::CountValue, ty: &str) -> Diagnostic {
                 _ => "unknown",
             },
             "list of answer",
-            if ty == "list of bool" { "to count true conditions, write `count true in [...]`" } else { "list the answers, e.g. `[q1..q24]`" },
+            if ty == "list of bool" {
+                "to count true conditions, write `count true in [...]`"
+            } else {
+                "list the answers, e.g. `[q1..q24]`"
+            },
         ),
         ast::CountValue::True | ast::CountValue::False => (
-            if what == ast::CountValue::True { "true" } else { "false" },
+            if what == ast::CountValue::True {
+                "true"
+            } else {
+                "false"
+            },
             "list of bool",
-            if ty == "list of answer" { "to count yes answers, write `count yes in [...]`" } else { "list the conditions, e.g. `[a, b]`" },
+            if ty == "list of answer" {
+                "to count yes answers, write `count yes in [...]`"
+            } else {
+                "list the conditions, e.g. `[a, b]`"
+            },
         ),
     };
-    Diagnostic::new(Code::BadCount, format!("`count {word} in` needs a `{need}`, but this is `{ty}`"))
-        .with_primary(span, format!("expected `{need}`"))
-        .with_help(help.to_string())
+    Diagnostic::new(
+        Code::BadCount,
+        format!("`count {word} in` needs a `{need}`, but this is `{ty}`"),
+    )
+    .with_primary(span, format!("expected `{need}`"))
+    .with_help(help.to_string())
 }
 
 fn bad_count_dates(span: Span, ty: &str, form: &str) -> Diagnostic {
-    Diagnostic::new(Code::BadCount, format!("`count … {form}` needs a list of dates, but this is `{ty}`"))
-        .with_primary(span, "expected `list of date`")
-        .with_help("count events with an input such as `input events: list of date`")
+    Diagnostic::new(
+        Code::BadCount,
+        format!("`count … {form}` needs a list of dates, but this is `{ty}`"),
+    )
+    .with_primary(span, "expected `list of date`")
+    .with_help("count events with an input such as `input events: list of date`")
 }
 
 fn bad_count_all(span: Span, ty: &str) -> Diagnostic {
-    Diagnostic::new(Code::BadCount, format!("`count` needs a set or a list, but this is `{ty}`"))
-        .with_primary(span, "not a set or list")
-        .with_help("to count yes answers, write `count yes in [q1, q2]`")
+    Diagnostic::new(
+        Code::BadCount,
+        format!("`count` needs a set or a list, but this is `{ty}`"),
+    )
+    .with_primary(span, "not a set or list")
+    .with_help("to count yes answers, write `count yes in [q1, q2]`")
 }
 
 fn if_branches_differ(a: Span, b: Span, ta: &str, tb: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("the branches of `if` give different types, `{ta}` and `{tb}`"))
-        .with_primary(b, format!("`{tb}`"))
-        .with_label(a, format!("`{ta}`"))
-        .with_help("both branches must give the same type of value")
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("the branches of `if` give different types, `{ta}` and `{tb}`"),
+    )
+    .with_primary(b, format!("`{tb}`"))
+    .with_label(a, format!("`{ta}`"))
+    .with_help("both branches must give the same type of value")
 }
 
 fn unknown_function(name: &ast::Ident, suggestion: Option<&str>) -> Diagnostic {
-    let d = Diagnostic::new(Code::BadCall, format!("unknown function `{}`", name.name)).with_primary(name.span, "no such function");
+    let d = Diagnostic::new(Code::BadCall, format!("unknown function `{}`", name.name))
+        .with_primary(name.span, "no such function");
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d.with_help("the functions are `min(…)` and `max(…)`"),
@@ -1451,7 +2070,10 @@ fn call_without_arguments(span: Span, name: &str) -> Diagnostic {
 }
 
 fn min_max_type(span: Span, name: &str, ty: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("`{name}` needs numbers, dates or an ordered enum, but these are `{ty}`"))
-        .with_primary(span, "no order")
-        .with_help("use `min` and `max` on values that can be compared with `<`")
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("`{name}` needs numbers, dates or an ordered enum, but these are `{ty}`"),
+    )
+    .with_primary(span, "no order")
+    .with_help("use `min` and `max` on values that can be compared with `<`")
 }

@@ -605,16 +605,25 @@ pub enum PropertyBody {
 impl Ruleset {
     /// The input with this name.
     pub fn input(&self, name: &str) -> Option<InputId> {
-        self.inputs.iter().position(|i| i.name == name).map(|i| InputId(i as u32))
+        self.inputs
+            .iter()
+            .position(|i| i.name == name)
+            .map(|i| InputId(i as u32))
     }
 
     /// The parameter with this name.
     pub fn param(&self, name: &str) -> Option<ParamId> {
-        self.params.iter().position(|p| p.name == name).map(|i| ParamId(i as u32))
+        self.params
+            .iter()
+            .position(|p| p.name == name)
+            .map(|i| ParamId(i as u32))
     }
 
     /// The output with this name.
     pub fn output(&self, name: &str) -> Option<OutputId> {
-        self.outputs.iter().position(|o| o.name == name).map(|i| OutputId(i as u32))
+        self.outputs
+            .iter()
+            .position(|o| o.name == name)
+            .map(|i| OutputId(i as u32))
     }
 }

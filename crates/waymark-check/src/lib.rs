@@ -109,7 +109,9 @@ impl MemoryLoader {
     /// A loader holding these files. Paths are normalised, so `a/../b.wm` and `b.wm` are
     /// the same file.
     pub fn new(files: impl IntoIterator<Item = (PathBuf, String)>) -> MemoryLoader {
-        MemoryLoader { files: files.into_iter().map(|(p, t)| (normalize(&p), t)).collect() }
+        MemoryLoader {
+            files: files.into_iter().map(|(p, t)| (normalize(&p), t)).collect(),
+        }
     }
 
     /// Adds or replaces a file.
@@ -120,7 +122,10 @@ impl MemoryLoader {
 
 impl Loader for MemoryLoader {
     fn load(&self, path: &Path) -> Result<String, String> {
-        self.files.get(&normalize(path)).cloned().ok_or_else(|| "no such file".to_string())
+        self.files
+            .get(&normalize(path))
+            .cloned()
+            .ok_or_else(|| "no such file".to_string())
     }
 }
 
@@ -155,7 +160,10 @@ pub fn check_path(path: &Path, loader: &dyn Loader) -> Check {
             let d = Diagnostic::new(Code::ReadFailed, format!("cannot read `{name}`: {reason}"))
                 .with_help("check the path and that the file can be read")
                 .in_file(&file);
-            Check { ruleset: None, diagnostics: vec![d] }
+            Check {
+                ruleset: None,
+                diagnostics: vec![d],
+            }
         }
     }
 }
@@ -167,8 +175,15 @@ pub fn check_parsed(parse: &waymark_syntax::Parse, path: &Path, loader: &dyn Loa
     let (ruleset, mut diagnostics) = checker::run(&loaded);
     waymark_diagnostics::sort(&mut diagnostics);
     diagnostics.dedup();
-    let ruleset = if diagnostics.iter().any(Diagnostic::is_error) { None } else { ruleset };
-    Check { ruleset, diagnostics }
+    let ruleset = if diagnostics.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        ruleset
+    };
+    Check {
+        ruleset,
+        diagnostics,
+    }
 }
 
 #[cfg(test)]

@@ -94,7 +94,11 @@ fn display(path: &Path) -> String {
 }
 
 /// Reads the imports of an already parsed root file, recursively.
-pub(crate) fn load<'a>(parse: &'a waymark_syntax::Parse, path: &Path, loader: &dyn Loader) -> Loaded<'a> {
+pub(crate) fn load<'a>(
+    parse: &'a waymark_syntax::Parse,
+    path: &Path,
+    loader: &dyn Loader,
+) -> Loaded<'a> {
     let root_path = normalize(path);
     let mut loaded = Loaded {
         files: vec![FileData {
@@ -103,8 +107,17 @@ pub(crate) fn load<'a>(parse: &'a waymark_syntax::Parse, path: &Path, loader: &d
             ast: Cow::Borrowed(&parse.ruleset),
             broken: parse.has_errors(),
         }],
-        instances: vec![Instance { file: FileId(0), prefix: String::new(), parent: None, children: Vec::new() }],
-        diagnostics: parse.diagnostics.iter().map(|d| d.clone().in_file_if_unset(&parse.file)).collect(),
+        instances: vec![Instance {
+            file: FileId(0),
+            prefix: String::new(),
+            parent: None,
+            children: Vec::new(),
+        }],
+        diagnostics: parse
+            .diagnostics
+            .iter()
+            .map(|d| d.clone().in_file_if_unset(&parse.file))
+            .collect(),
     };
     // Files already read, by normalised path; `None` when reading failed.
     let mut by_path: HashMap<PathBuf, Option<FileId>> = HashMap::new();
@@ -115,8 +128,12 @@ pub(crate) fn load<'a>(parse: &'a waymark_syntax::Parse, path: &Path, loader: &d
     while next < loaded.instances.len() {
         let inst = InstId(next);
         next += 1;
-        let Some(file_id) = loaded.instance(inst).map(|i| i.file) else { continue };
-        let Some(file) = loaded.file(file_id) else { continue };
+        let Some(file_id) = loaded.instance(inst).map(|i| i.file) else {
+            continue;
+        };
+        let Some(file) = loaded.file(file_id) else {
+            continue;
+        };
         let importer_path = file.path.clone();
         let importer_source = Arc::clone(&file.source);
         let imports: Vec<(usize, ast::Import)> = file
@@ -130,7 +147,10 @@ pub(crate) fn load<'a>(parse: &'a waymark_syntax::Parse, path: &Path, loader: &d
             })
             .collect();
         for (item_index, imp) in imports {
-            let dir = importer_path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let dir = importer_path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
             let target = normalize(&dir.join(&imp.path.value));
             if imp.path.value.trim().is_empty() {
                 let d = import_not_found(&imp, &display(&target), "the path is empty");
@@ -138,26 +158,36 @@ pub(crate) fn load<'a>(parse: &'a waymark_syntax::Parse, path: &Path, loader: &d
                 continue;
             }
             if target == importer_path {
-                loaded.diagnostics.push(self_import(&imp, &display(&target)).in_file(&importer_source));
+                loaded
+                    .diagnostics
+                    .push(self_import(&imp, &display(&target)).in_file(&importer_source));
                 continue;
             }
             // The files on the way from the root to this instance.
             let chain = ancestors(&loaded, inst);
-            if let Some(pos) = chain.iter().position(|f| loaded.file(*f).is_some_and(|d| d.path == target)) {
+            if let Some(pos) = chain
+                .iter()
+                .position(|f| loaded.file(*f).is_some_and(|d| d.path == target))
+            {
                 let names: Vec<String> = chain
                     .get(pos..)
                     .unwrap_or(&[])
                     .iter()
                     .filter_map(|f| loaded.file(*f).map(|d| d.source.name.clone()))
                     .collect();
-                loaded.diagnostics.push(import_cycle(&imp, &names).in_file(&importer_source));
+                loaded
+                    .diagnostics
+                    .push(import_cycle(&imp, &names).in_file(&importer_source));
                 continue;
             }
             let fid = match by_path.get(&target) {
                 Some(Some(fid)) => *fid,
                 Some(None) => {
                     let reason = failed_reasons.get(&target).cloned().unwrap_or_default();
-                    loaded.diagnostics.push(import_not_found(&imp, &display(&target), &reason).in_file(&importer_source));
+                    loaded.diagnostics.push(
+                        import_not_found(&imp, &display(&target), &reason)
+                            .in_file(&importer_source),
+                    );
                     continue;
                 }
                 None => match loader.load_bytes(&target) {
@@ -165,7 +195,12 @@ pub(crate) fn load<'a>(parse: &'a waymark_syntax::Parse, path: &Path, loader: &d
                         let parse = waymark_syntax::parse_bytes(&display(&target), &bytes);
                         let fid = FileId(loaded.files.len() as u32);
                         let broken = parse.has_errors();
-                        loaded.diagnostics.extend(parse.diagnostics.iter().map(|d| d.clone().in_file_if_unset(&parse.file)));
+                        loaded.diagnostics.extend(
+                            parse
+                                .diagnostics
+                                .iter()
+                                .map(|d| d.clone().in_file_if_unset(&parse.file)),
+                        );
                         loaded.files.push(FileData {
                             path: target.clone(),
                             source: Arc::clone(&parse.file),
@@ -176,7 +211,10 @@ pub(crate) fn load<'a>(parse: &'a waymark_syntax::Parse, path: &Path, loader: &d
                         fid
                     }
                     Err(reason) => {
-                        loaded.diagnostics.push(import_not_found(&imp, &display(&target), &reason).in_file(&importer_source));
+                        loaded.diagnostics.push(
+                            import_not_found(&imp, &display(&target), &reason)
+                                .in_file(&importer_source),
+                        );
                         by_path.insert(target.clone(), None);
                         failed_reasons.insert(target, reason);
                         continue;
@@ -186,15 +224,31 @@ pub(crate) fn load<'a>(parse: &'a waymark_syntax::Parse, path: &Path, loader: &d
             if loaded.instances.len() >= MAX_INSTANCES {
                 if !too_many_reported {
                     too_many_reported = true;
-                    loaded.diagnostics.push(too_many_imports(&imp).in_file(&importer_source));
+                    loaded
+                        .diagnostics
+                        .push(too_many_imports(&imp).in_file(&importer_source));
                 }
                 continue;
             }
-            let prefix = format!("{}{}.", loaded.instance(inst).map(|i| i.prefix.as_str()).unwrap_or(""), imp.alias.name);
+            let prefix = format!(
+                "{}{}.",
+                loaded
+                    .instance(inst)
+                    .map(|i| i.prefix.as_str())
+                    .unwrap_or(""),
+                imp.alias.name
+            );
             let child = InstId(loaded.instances.len());
-            loaded.instances.push(Instance { file: fid, prefix, parent: Some((inst, item_index)), children: Vec::new() });
+            loaded.instances.push(Instance {
+                file: fid,
+                prefix,
+                parent: Some((inst, item_index)),
+                children: Vec::new(),
+            });
             if let Some(parent) = loaded.instances.get_mut(inst.0) {
-                parent.children.push((imp.alias.name.clone(), child, item_index));
+                parent
+                    .children
+                    .push((imp.alias.name.clone(), child, item_index));
             }
         }
     }
@@ -206,7 +260,9 @@ fn ancestors(loaded: &Loaded<'_>, inst: InstId) -> Vec<FileId> {
     let mut chain = Vec::new();
     let mut at = Some(inst);
     while let Some(i) = at {
-        let Some(data) = loaded.instance(i) else { break };
+        let Some(data) = loaded.instance(i) else {
+            break;
+        };
         chain.push(data.file);
         at = data.parent.map(|(p, _)| p);
         if chain.len() > loaded.instances.len() {
@@ -218,9 +274,17 @@ fn ancestors(loaded: &Loaded<'_>, inst: InstId) -> Vec<FileId> {
 }
 
 fn import_not_found(imp: &ast::Import, looked_for: &str, reason: &str) -> Diagnostic {
-    Diagnostic::new(Code::ImportNotFound, format!("cannot read the imported file `{}`: {reason}", imp.path.value))
-        .with_primary(imp.path.span, "imported here")
-        .with_help(format!("looked for `{looked_for}`; import paths are relative to the folder of the importing file"))
+    Diagnostic::new(
+        Code::ImportNotFound,
+        format!(
+            "cannot read the imported file `{}`: {reason}",
+            imp.path.value
+        ),
+    )
+    .with_primary(imp.path.span, "imported here")
+    .with_help(format!(
+        "looked for `{looked_for}`; import paths are relative to the folder of the importing file"
+    ))
 }
 
 fn self_import(imp: &ast::Import, path: &str) -> Diagnostic {
@@ -234,15 +298,20 @@ fn import_cycle(imp: &ast::Import, chain: &[String]) -> Diagnostic {
     if let Some(first) = path.first().cloned() {
         path.push(first);
     }
-    Diagnostic::new(Code::ImportCycle, format!("files import each other: {}", path.join(" → ")))
-        .with_primary(imp.path.span, "this import closes the cycle")
-        .with_help("move what both files need into a third file that each of them imports")
+    Diagnostic::new(
+        Code::ImportCycle,
+        format!("files import each other: {}", path.join(" → ")),
+    )
+    .with_primary(imp.path.span, "this import closes the cycle")
+    .with_help("move what both files need into a third file that each of them imports")
 }
 
 fn too_many_imports(imp: &ast::Import) -> Diagnostic {
     Diagnostic::new(
         Code::ImportNotFound,
-        format!("too many imported rulesets: more than {MAX_INSTANCES} imports in all, counting repeats"),
+        format!(
+            "too many imported rulesets: more than {MAX_INSTANCES} imports in all, counting repeats"
+        ),
     )
     .with_primary(imp.path.span, "not read")
     .with_help("import each file once and pass values down with `with`")

@@ -17,7 +17,9 @@ use waymark_ir::{Answer, Decimal};
 
 use crate::checker::Checker;
 use crate::consts::{self, fold};
-use crate::hir::{ArithOp, CellTest, CmpOp, Const, Expr, ExprKind, HitPolicy, InputId, IsTest, Range, Type};
+use crate::hir::{
+    ArithOp, CellTest, CmpOp, Const, Expr, ExprKind, HitPolicy, InputId, IsTest, Range, Type,
+};
 
 /// A variable of the analysis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,7 +67,12 @@ enum Known {
     /// A bit per possible value.
     Finite(u128),
     /// An interval, with excluded points.
-    Num { lo: Option<(Decimal, bool)>, hi: Option<(Decimal, bool)>, ne: Vec<Decimal>, whole: bool },
+    Num {
+        lo: Option<(Decimal, bool)>,
+        hi: Option<(Decimal, bool)>,
+        ne: Vec<Decimal>,
+        whole: bool,
+    },
 }
 
 /// The most values an enum may have for its variables to be tracked.
@@ -95,7 +102,11 @@ fn flip(op: CmpOp) -> CmpOp {
 }
 
 fn bits_upto(n: usize) -> u128 {
-    if n >= 128 { u128::MAX } else { (1u128 << n) - 1 }
+    if n >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << n) - 1
+    }
 }
 
 /// A constant as a number on the line its variable lives on.
@@ -177,17 +188,31 @@ impl Checker<'_> {
             ExprKind::Not(x) => return self.formula(x, !want, opaque),
             ExprKind::And(a, b) => {
                 let (x, y) = (self.formula(a, want, opaque), self.formula(b, want, opaque));
-                return if want { and(vec![x, y]) } else { or(vec![x, y]) };
+                return if want {
+                    and(vec![x, y])
+                } else {
+                    or(vec![x, y])
+                };
             }
             ExprKind::Or(a, b) => {
                 let (x, y) = (self.formula(a, want, opaque), self.formula(b, want, opaque));
-                return if want { or(vec![x, y]) } else { and(vec![x, y]) };
+                return if want {
+                    or(vec![x, y])
+                } else {
+                    and(vec![x, y])
+                };
             }
             ExprKind::Implies(a, b) => {
                 return if want {
-                    or(vec![self.formula(a, false, opaque), self.formula(b, true, opaque)])
+                    or(vec![
+                        self.formula(a, false, opaque),
+                        self.formula(b, true, opaque),
+                    ])
                 } else {
-                    and(vec![self.formula(a, true, opaque), self.formula(b, false, opaque)])
+                    and(vec![
+                        self.formula(a, true, opaque),
+                        self.formula(b, false, opaque),
+                    ])
                 };
             }
             ExprKind::If(c, a, b) => {
@@ -195,7 +220,11 @@ impl Checker<'_> {
                 let cf = self.formula(c, false, opaque);
                 let at = self.formula(a, want, opaque);
                 let bt = self.formula(b, want, opaque);
-                return or(vec![and(vec![ct, at.clone()]), and(vec![cf, bt.clone()]), and(vec![at, bt])]);
+                return or(vec![
+                    and(vec![ct, at.clone()]),
+                    and(vec![cf, bt.clone()]),
+                    and(vec![at, bt]),
+                ]);
             }
             _ => {}
         }
@@ -211,12 +240,18 @@ impl Checker<'_> {
 
     fn atom_formula(&self, e: &Expr, want: bool) -> F {
         match &e.kind {
-            ExprKind::Input(_) | ExprKind::Param(_) | ExprKind::Let(_) | ExprKind::Output(_) if e.ty == Type::Bool => {
-                let Some((v, _)) = self.var_of(e) else { return F::Opaque };
+            ExprKind::Input(_) | ExprKind::Param(_) | ExprKind::Let(_) | ExprKind::Output(_)
+                if e.ty == Type::Bool =>
+            {
+                let Some((v, _)) = self.var_of(e) else {
+                    return F::Opaque;
+                };
                 F::Atom(v, Test::In(if want { 0b10 } else { 0b01 }))
             }
             ExprKind::Is(x, test) => {
-                let Some((v, kind)) = self.var_of(x) else { return F::Opaque };
+                let Some((v, kind)) = self.var_of(x) else {
+                    return F::Opaque;
+                };
                 match test {
                     IsTest::Known => F::Atom(v, Test::Known(want)),
                     IsTest::Unknown => F::Atom(v, Test::Known(!want)),
@@ -225,7 +260,10 @@ impl Checker<'_> {
                         if want {
                             F::Atom(v, Test::In(bit))
                         } else {
-                            or(vec![F::Atom(v, Test::Known(false)), F::Atom(v, Test::In(0b11 & !bit))])
+                            or(vec![
+                                F::Atom(v, Test::Known(false)),
+                                F::Atom(v, Test::In(0b11 & !bit)),
+                            ])
                         }
                     }
                     _ => F::Opaque,
@@ -244,16 +282,25 @@ impl Checker<'_> {
                 self.cmp_atom(var, op, &c)
             }
             ExprKind::In(x, coll) => {
-                let Some((v, kind)) = self.var_of(x) else { return F::Opaque };
-                let Some(c) = fold(coll) else { return F::Opaque };
+                let Some((v, kind)) = self.var_of(x) else {
+                    return F::Opaque;
+                };
+                let Some(c) = fold(coll) else {
+                    return F::Opaque;
+                };
                 match (kind, c) {
                     (Kind::Finite(n), Const::Set(_, bits)) => {
                         let mask = u128::from(bits) & bits_upto(n);
                         F::Atom(v, Test::In(if want { mask } else { bits_upto(n) & !mask }))
                     }
-                    (_, Const::List(items)) if items.iter().all(|i| !matches!(i, Const::Unknown)) => {
+                    (_, Const::List(items))
+                        if items.iter().all(|i| !matches!(i, Const::Unknown)) =>
+                    {
                         let op = if want { CmpOp::Eq } else { CmpOp::Ne };
-                        let atoms: Vec<F> = items.iter().map(|c| self.cmp_atom((v, kind), op, c)).collect();
+                        let atoms: Vec<F> = items
+                            .iter()
+                            .map(|c| self.cmp_atom((v, kind), op, c))
+                            .collect();
                         if want { or(atoms) } else { and(atoms) }
                     }
                     _ => F::Opaque,
@@ -266,10 +313,18 @@ impl Checker<'_> {
     fn cmp_atom(&self, (v, kind): (Var, Kind), op: CmpOp, c: &Const) -> F {
         match kind {
             Kind::Finite(n) => {
-                let Some(i) = finite_index(c) else { return F::Opaque };
+                let Some(i) = finite_index(c) else {
+                    return F::Opaque;
+                };
                 let all = bits_upto(n);
                 let at = |k: u32| if k < 128 { 1u128 << k } else { 0 };
-                let below = |k: u32| if k >= 128 { all } else { at(k).wrapping_sub(1) & all };
+                let below = |k: u32| {
+                    if k >= 128 {
+                        all
+                    } else {
+                        at(k).wrapping_sub(1) & all
+                    }
+                };
                 let mask = match op {
                     CmpOp::Eq => at(i),
                     CmpOp::Ne => all & !at(i),
@@ -292,7 +347,11 @@ impl Checker<'_> {
     fn initial(&self, v: Var) -> Dom {
         let (ty, range, may_unknown): (Option<&Type>, Option<&Range>, bool) = match v {
             Var::Input(i) => match self.inputs.get(i as usize) {
-                Some(d) => (Some(&d.ty), d.range.as_ref(), d.optional || d.ty == Type::Answer),
+                Some(d) => (
+                    Some(&d.ty),
+                    d.range.as_ref(),
+                    d.optional || d.ty == Type::Answer,
+                ),
                 None => (None, None, true),
             },
             Var::Param(p) => match self.params.get(p as usize) {
@@ -305,14 +364,24 @@ impl Checker<'_> {
         let known = match ty.map(|t| self.kind_of(t)) {
             Some(Kind::Finite(n)) => Known::Finite(bits_upto(n)),
             Some(Kind::Num { whole }) => Known::Num {
-                lo: range.and_then(|r| r.lo.as_ref()).and_then(num).map(|d| (d, false)),
-                hi: range.and_then(|r| r.hi.as_ref()).and_then(num).map(|d| (d, false)),
+                lo: range
+                    .and_then(|r| r.lo.as_ref())
+                    .and_then(num)
+                    .map(|d| (d, false)),
+                hi: range
+                    .and_then(|r| r.hi.as_ref())
+                    .and_then(num)
+                    .map(|d| (d, false)),
                 ne: Vec::new(),
                 whole,
             },
             _ => Known::Any,
         };
-        Dom { may_unknown, may_known: true, known }
+        Dom {
+            may_unknown,
+            may_known: true,
+            known,
+        }
     }
 
     /// Whether some values make the formula true (`true` also when the search gives up).
@@ -321,7 +390,13 @@ impl Checker<'_> {
         self.search(goals, &mut env, conflicts, 0)
     }
 
-    fn search(&mut self, mut goals: Vec<&F>, env: &mut HashMap<Var, Dom>, conflicts: &mut HashSet<Var>, depth: u32) -> bool {
+    fn search(
+        &mut self,
+        mut goals: Vec<&F>,
+        env: &mut HashMap<Var, Dom>,
+        conflicts: &mut HashSet<Var>,
+        depth: u32,
+    ) -> bool {
         let mut choices: Vec<&F> = Vec::new();
         while let Some(g) = goals.pop() {
             if self.analysis_budget == 0 {
@@ -343,11 +418,15 @@ impl Checker<'_> {
                 }
             }
         }
-        let Some(first) = choices.pop() else { return true };
+        let Some(first) = choices.pop() else {
+            return true;
+        };
         if depth >= MAX_DEPTH {
             return true;
         }
-        let F::Or(alternatives) = first else { return true };
+        let F::Or(alternatives) = first else {
+            return true;
+        };
         for alt in alternatives {
             let mut branch = env.clone();
             let mut next: Vec<&F> = choices.clone();
@@ -372,9 +451,13 @@ impl Checker<'_> {
     /// Reports rules that can never fire and table rows that can never be used.
     pub(crate) fn check_reachability(&mut self) {
         for r in 0..self.rules.len() {
-            let Some(rule) = self.rules.get(r) else { continue };
+            let Some(rule) = self.rules.get(r) else {
+                continue;
+            };
             let condition = rule.condition.clone();
-            let Some(meta) = self.rule_meta.get(r) else { continue };
+            let Some(meta) = self.rule_meta.get(r) else {
+                continue;
+            };
             if !meta.ok {
                 continue;
             }
@@ -382,15 +465,21 @@ impl Checker<'_> {
             let mut opaque = false;
             let f = self.formula(&condition, true, &mut opaque);
             let mut conflicts = HashSet::new();
-            let reason = if matches!(fold(&condition), Some(c) if c != Const::Bool(true)) {
+            let reason = if matches!(fold(&condition), Some(Const::Bool(false) | Const::Unknown)) {
                 Some("the condition is always false or unknown".to_string())
             } else if !self.satisfiable(vec![&f], &mut conflicts) {
-                let mut names: Vec<String> = conflicts.iter().map(|v| format!("`{}`", self.var_name(*v))).collect();
+                let mut names: Vec<String> = conflicts
+                    .iter()
+                    .map(|v| format!("`{}`", self.var_name(*v)))
+                    .collect();
                 names.sort();
                 Some(match names.as_slice() {
                     [one] => format!("no value of {one} passes all of its tests at once"),
                     [] => "its tests contradict each other".to_string(),
-                    many => format!("no values of {} pass all of its tests at once", many.join(", ")),
+                    many => format!(
+                        "no values of {} pass all of its tests at once",
+                        many.join(", ")
+                    ),
                 })
             } else if opaque {
                 self.enumerate(&condition)
@@ -398,8 +487,15 @@ impl Checker<'_> {
                 None
             };
             if let Some(reason) = reason {
-                let kind = if decl.exception_to.is_some() { "exception" } else { "rule" };
-                self.emit(inst, never_fires(decl.condition.span, kind, &decl.name.name, &reason));
+                let kind = if decl.exception_to.is_some() {
+                    "exception"
+                } else {
+                    "rule"
+                };
+                self.emit(
+                    inst,
+                    never_fires(decl.condition.span, kind, &decl.name.name, &reason),
+                );
             }
         }
         self.check_rows();
@@ -431,7 +527,11 @@ impl Checker<'_> {
         for i in &inputs {
             let def = self.inputs.get(i.0 as usize)?;
             let mut values = match &def.ty {
-                Type::Answer => vec![Const::Answer(Answer::Yes), Const::Answer(Answer::No), Const::Answer(Answer::Unknown)],
+                Type::Answer => vec![
+                    Const::Answer(Answer::Yes),
+                    Const::Answer(Answer::No),
+                    Const::Answer(Answer::Unknown),
+                ],
                 Type::Bool => vec![Const::Bool(true), Const::Bool(false)],
                 Type::Enum(e) => {
                     let n = self.enums.get(e.0 as usize)?.variants.len();
@@ -456,13 +556,16 @@ impl Checker<'_> {
         let mut counter = vec![0usize; domains.len()];
         for _ in 0..combos {
             for (k, i) in inputs.iter().enumerate() {
-                let v = domains.get(k).and_then(|d| d.get(counter.get(k).copied().unwrap_or(0))).cloned().unwrap_or(Const::Unknown);
+                let v = domains
+                    .get(k)
+                    .and_then(|d| d.get(counter.get(k).copied().unwrap_or(0)))
+                    .cloned()
+                    .unwrap_or(Const::Unknown);
                 env.insert(*i, v);
             }
             match eval(condition, &env) {
-                Some(Const::Bool(true)) => return None,
-                Some(_) => {}
-                None => return None,
+                Some(Const::Bool(false) | Const::Unknown) => {}
+                _ => return None,
             }
             for (k, c) in counter.iter_mut().enumerate() {
                 *c += 1;
@@ -472,24 +575,43 @@ impl Checker<'_> {
                 *c = 0;
             }
         }
-        let names: Vec<String> = inputs.iter().filter_map(|i| self.inputs.get(i.0 as usize)).map(|d| format!("`{}`", d.name)).collect();
-        Some(format!("no combination of values of {} makes it true", names.join(", ")))
+        let names: Vec<String> = inputs
+            .iter()
+            .filter_map(|i| self.inputs.get(i.0 as usize))
+            .map(|d| format!("`{}`", d.name))
+            .collect();
+        Some(format!(
+            "no combination of values of {} makes it true",
+            names.join(", ")
+        ))
     }
 
     /// The formula for "this row's cells all match".
     pub(crate) fn row_formula(&self, table: usize, row: usize) -> F {
-        let Some(t) = self.tables.get(table) else { return F::Opaque };
-        let Some(r) = t.rows.get(row) else { return F::Opaque };
+        let Some(t) = self.tables.get(table) else {
+            return F::Opaque;
+        };
+        let Some(r) = t.rows.get(row) else {
+            return F::Opaque;
+        };
         let mut parts = Vec::new();
         for (col, cell) in t.columns.iter().zip(&r.cells) {
-            let Some(var) = self.var_of(col) else { continue };
+            let Some(var) = self.var_of(col) else {
+                continue;
+            };
             let f = match cell {
                 CellTest::Any | CellTest::CompareExpr(..) => continue,
                 CellTest::OneOf(values) => {
-                    if values.iter().any(|c| matches!(c, Const::Unknown | Const::Answer(Answer::Unknown))) {
+                    if values
+                        .iter()
+                        .any(|c| matches!(c, Const::Unknown | Const::Answer(Answer::Unknown)))
+                    {
                         continue;
                     }
-                    or(values.iter().map(|c| self.cmp_atom(var, CmpOp::Eq, c)).collect())
+                    or(values
+                        .iter()
+                        .map(|c| self.cmp_atom(var, CmpOp::Eq, c))
+                        .collect())
                 }
                 CellTest::Compare(op, c) => {
                     if matches!(c, Const::Unknown | Const::Answer(Answer::Unknown)) {
@@ -497,7 +619,10 @@ impl Checker<'_> {
                     }
                     self.cmp_atom(var, *op, c)
                 }
-                CellTest::Range(lo, hi) => and(vec![self.cmp_atom(var, CmpOp::Ge, lo), self.cmp_atom(var, CmpOp::Le, hi)]),
+                CellTest::Range(lo, hi) => and(vec![
+                    self.cmp_atom(var, CmpOp::Ge, lo),
+                    self.cmp_atom(var, CmpOp::Le, hi),
+                ]),
             };
             parts.push(f);
         }
@@ -507,14 +632,26 @@ impl Checker<'_> {
     /// Warns about rows of `hit first` tables that an earlier row always matches first.
     fn check_rows(&mut self) {
         for t in 0..self.tables.len() {
-            let Some(table) = self.tables.get(t) else { continue };
+            let Some(table) = self.tables.get(t) else {
+                continue;
+            };
             if table.hit != HitPolicy::First {
                 continue;
             }
-            let rows: Vec<(Vec<CellTest>, Span)> = table.rows.iter().map(|r| (r.cells.clone(), r.loc.span)).collect();
+            let rows: Vec<(Vec<CellTest>, Span)> = table
+                .rows
+                .iter()
+                .map(|r| (r.cells.clone(), r.loc.span))
+                .collect();
             let width = table.columns.len();
-            let Some(inst) = self.table_meta.get(t).filter(|m| m.ok).map(|m| m.inst) else { continue };
-            let name = self.table_meta.get(t).map(|m| m.decl.name.name.clone()).unwrap_or_default();
+            let Some(inst) = self.table_meta.get(t).filter(|m| m.ok).map(|m| m.inst) else {
+                continue;
+            };
+            let name = self
+                .table_meta
+                .get(t)
+                .map(|m| m.decl.name.name.clone())
+                .unwrap_or_default();
             for (j, (later, span)) in rows.iter().enumerate() {
                 if later.len() != width {
                     continue;
@@ -524,8 +661,13 @@ impl Checker<'_> {
                         return;
                     }
                     self.analysis_budget -= width as u64;
-                    if earlier.len() == width && earlier.iter().zip(later).all(|(a, b)| covers(a, b)) {
-                        self.emit(inst, unreachable_row(*span, *earlier_span, &name, j + 1, i + 1));
+                    if earlier.len() == width
+                        && earlier.iter().zip(later).all(|(a, b)| covers(a, b))
+                    {
+                        self.emit(
+                            inst,
+                            unreachable_row(*span, *earlier_span, &name, j + 1, i + 1),
+                        );
                         break;
                     }
                 }
@@ -601,8 +743,20 @@ fn empty(dom: &Dom) -> bool {
         Known::Finite(bits) => *bits == 0,
         Known::Num { lo, hi, ne, whole } => {
             if *whole {
-                let lo = lo.map(|(v, strict)| if strict { v.floor() + Decimal::ONE } else { v.ceil() });
-                let hi = hi.map(|(v, strict)| if strict { v.ceil() - Decimal::ONE } else { v.floor() });
+                let lo = lo.map(|(v, strict)| {
+                    if strict {
+                        v.floor() + Decimal::ONE
+                    } else {
+                        v.ceil()
+                    }
+                });
+                let hi = hi.map(|(v, strict)| {
+                    if strict {
+                        v.ceil() - Decimal::ONE
+                    } else {
+                        v.floor()
+                    }
+                });
                 match (lo, hi) {
                     (Some(l), Some(h)) => {
                         if l > h {
@@ -625,7 +779,9 @@ fn empty(dom: &Dom) -> bool {
                 }
             } else {
                 match (lo, hi) {
-                    (Some((l, ls)), Some((h, hs))) => l > h || (l == h && (*ls || *hs || ne.contains(l))),
+                    (Some((l, ls)), Some((h, hs))) => {
+                        l > h || (l == h && (*ls || *hs || ne.contains(l)))
+                    }
                     _ => false,
                 }
             }
@@ -638,7 +794,9 @@ fn covers(a: &CellTest, b: &CellTest) -> bool {
     match (a, b) {
         (CellTest::Any, _) => true,
         (_, CellTest::Any) => false,
-        (CellTest::OneOf(xs), CellTest::OneOf(ys)) => ys.iter().all(|y| xs.iter().any(|x| consts::equal(x, y) == Some(true))),
+        (CellTest::OneOf(xs), CellTest::OneOf(ys)) => ys
+            .iter()
+            .all(|y| xs.iter().any(|x| consts::equal(x, y) == Some(true))),
         (CellTest::CompareExpr(..), _) | (_, CellTest::CompareExpr(..)) => false,
         _ => match (intervals(a), intervals(b)) {
             (Some(xs), Some(ys)) => ys.iter().all(|y| xs.iter().any(|x| contains(x, y))),
@@ -658,7 +816,10 @@ fn intervals(c: &CellTest) -> Option<Vec<(Bound, Bound)>> {
         }
     };
     Some(match c {
-        CellTest::OneOf(values) => values.iter().map(|v| key(v).map(|d| (Some((d, false)), Some((d, false))))).collect::<Option<Vec<_>>>()?,
+        CellTest::OneOf(values) => values
+            .iter()
+            .map(|v| key(v).map(|d| (Some((d, false)), Some((d, false)))))
+            .collect::<Option<Vec<_>>>()?,
         CellTest::Range(lo, hi) => vec![(Some((key(lo)?, false)), Some((key(hi)?, false)))],
         CellTest::Compare(op, c) => {
             let d = key(c)?;
@@ -728,7 +889,9 @@ fn eval(e: &Expr, env: &HashMap<InputId, Const>) -> Option<Const> {
         }
         ExprKind::Cmp(op, a, b) => {
             let (x, y) = (eval(a, env)?, eval(b, env)?);
-            if matches!(x, Const::Unknown | Const::Answer(Answer::Unknown)) || matches!(y, Const::Unknown | Const::Answer(Answer::Unknown)) {
+            if matches!(x, Const::Unknown | Const::Answer(Answer::Unknown))
+                || matches!(y, Const::Unknown | Const::Answer(Answer::Unknown))
+            {
                 Const::Unknown
             } else {
                 tri(consts::cmp(*op, &x, &y))
@@ -749,7 +912,9 @@ fn eval(e: &Expr, env: &HashMap<InputId, Const>) -> Option<Const> {
             let v = eval(x, env)?;
             match (v, eval(coll, env)?) {
                 (Const::Unknown, _) => Const::Unknown,
-                (Const::Enum(_, i), Const::Set(_, bits)) => Const::Bool(i < 64 && bits & (1 << i) != 0),
+                (Const::Enum(_, i), Const::Set(_, bits)) => {
+                    Const::Bool(i < 64 && bits & (1 << i) != 0)
+                }
                 _ => return None,
             }
         }
@@ -761,9 +926,16 @@ fn eval(e: &Expr, env: &HashMap<InputId, Const>) -> Option<Const> {
                 if x == y { x } else { Const::Unknown }
             }
         },
-        ExprKind::List(items) => Const::List(items.iter().map(|i| eval(i, env)).collect::<Option<Vec<_>>>()?),
+        ExprKind::List(items) => Const::List(
+            items
+                .iter()
+                .map(|i| eval(i, env))
+                .collect::<Option<Vec<_>>>()?,
+        ),
         ExprKind::CountValue(what, list) => {
-            let Const::List(items) = eval(list, env)? else { return None };
+            let Const::List(items) = eval(list, env)? else {
+                return None;
+            };
             let want = match what {
                 crate::hir::CountValue::Yes => Const::Answer(Answer::Yes),
                 crate::hir::CountValue::No => Const::Answer(Answer::No),
@@ -773,7 +945,10 @@ fn eval(e: &Expr, env: &HashMap<InputId, Const>) -> Option<Const> {
             };
             let n = items
                 .iter()
-                .filter(|i| **i == want || (matches!(want, Const::Answer(Answer::Unknown)) && **i == Const::Unknown))
+                .filter(|i| {
+                    **i == want
+                        || (matches!(want, Const::Answer(Answer::Unknown)) && **i == Const::Unknown)
+                })
                 .count();
             Const::Int(n as i64)
         }
@@ -800,7 +975,9 @@ fn substitute(e: &mut Expr, env: &HashMap<InputId, Const>) {
             substitute(a, env);
             substitute(b, env);
         }
-        ExprKind::Min(items) | ExprKind::Max(items) | ExprKind::List(items) => items.iter_mut().for_each(|i| substitute(i, env)),
+        ExprKind::Min(items) | ExprKind::Max(items) | ExprKind::List(items) => {
+            items.iter_mut().for_each(|i| substitute(i, env))
+        }
         ExprKind::CountValue(_, x) => substitute(x, env),
         _ => {}
     }
@@ -809,7 +986,7 @@ fn substitute(e: &mut Expr, env: &HashMap<InputId, Const>) {
 fn never_fires(span: Span, kind: &str, name: &str, reason: &str) -> Diagnostic {
     Diagnostic::new(Code::NeverFires, format!("the {kind} `{name}` can never fire: {reason}"))
         .with_primary(span, "never true")
-        .with_help("check the comparisons: a condition that is never true means this rule is dead; fix or remove it")
+        .with_help(format!("as written the {kind} does nothing: check the numbers and the `and`/`or` in its condition, or remove it"))
 }
 
 fn unreachable_row(span: Span, earlier: Span, table: &str, row: usize, by: usize) -> Diagnostic {
@@ -828,13 +1005,23 @@ mod tests {
         let d = Dom {
             may_unknown: false,
             may_known: true,
-            known: Known::Num { lo: Some((Decimal::from(5), true)), hi: Some((Decimal::from(6), true)), ne: vec![], whole: true },
+            known: Known::Num {
+                lo: Some((Decimal::from(5), true)),
+                hi: Some((Decimal::from(6), true)),
+                ne: vec![],
+                whole: true,
+            },
         };
         assert!(empty(&d));
         let d = Dom {
             may_unknown: false,
             may_known: true,
-            known: Known::Num { lo: Some((Decimal::from(5), false)), hi: Some((Decimal::from(6), false)), ne: vec![Decimal::from(5), Decimal::from(6)], whole: true },
+            known: Known::Num {
+                lo: Some((Decimal::from(5), false)),
+                hi: Some((Decimal::from(6), false)),
+                ne: vec![Decimal::from(5), Decimal::from(6)],
+                whole: true,
+            },
         };
         assert!(empty(&d));
     }

@@ -7,20 +7,33 @@ use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use waymark_diagnostics::{Code, Diagnostic, Span};
 
 use crate::checker::{Checker, Decl, Owner, Writer};
-use crate::hir::{Expr, ExprKind, FileId, InputId, LetId, Node, OutputId, ParamId, RuleId, TableId};
+use crate::hir::{
+    Expr, ExprKind, FileId, InputId, LetId, Node, OutputId, ParamId, RuleId, TableId,
+};
 use crate::load::InstId;
 
 /// Calls `f` on `e` and every expression inside it, parents first.
 pub(crate) fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
     match &e.kind {
-        ExprKind::Const(_) | ExprKind::Input(_) | ExprKind::Param(_) | ExprKind::Let(_) | ExprKind::Output(_) => {}
-        ExprKind::List(items) | ExprKind::Set(items) | ExprKind::Min(items) | ExprKind::Max(items) => {
+        ExprKind::Const(_)
+        | ExprKind::Input(_)
+        | ExprKind::Param(_)
+        | ExprKind::Let(_)
+        | ExprKind::Output(_) => {}
+        ExprKind::List(items)
+        | ExprKind::Set(items)
+        | ExprKind::Min(items)
+        | ExprKind::Max(items) => {
             for i in items {
                 visit(i, f);
             }
         }
-        ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::Is(x, _) | ExprKind::CountValue(_, x) | ExprKind::CountAll(x) => {
+        ExprKind::Not(x)
+        | ExprKind::Neg(x)
+        | ExprKind::Is(x, _)
+        | ExprKind::CountValue(_, x)
+        | ExprKind::CountAll(x) => {
             visit(x, f);
         }
         ExprKind::And(a, b)
@@ -37,12 +50,22 @@ pub(crate) fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             visit(date, f);
             visit(amount, f);
         }
-        ExprKind::Within { date, amount, anchor, .. } => {
+        ExprKind::Within {
+            date,
+            amount,
+            anchor,
+            ..
+        } => {
             visit(date, f);
             visit(amount, f);
             visit(anchor, f);
         }
-        ExprKind::CountWithin { list, amount, anchor, .. } => {
+        ExprKind::CountWithin {
+            list,
+            amount,
+            anchor,
+            ..
+        } => {
             visit(list, f);
             visit(amount, f);
             visit(anchor, f);
@@ -103,16 +126,27 @@ impl Checker<'_> {
     /// The reads of each node are the names recorded while it was checked, so a cycle is
     /// found even through an expression that had another error.
     pub(crate) fn check_order(&mut self) {
-        let nodes = Nodes { lets: self.lets.len(), rules: self.rules.len(), tables: self.tables.len(), outputs: self.outputs.len() };
+        let nodes = Nodes {
+            lets: self.lets.len(),
+            rules: self.rules.len(),
+            tables: self.tables.len(),
+            outputs: self.outputs.len(),
+        };
         let n = nodes.len();
         let mut deps: Vec<Vec<usize>> = vec![Vec::new(); n];
-        let mut reads = Reads { inputs: HashSet::new(), params: HashSet::new(), lets: HashSet::new() };
+        let mut reads = Reads {
+            inputs: HashSet::new(),
+            params: HashSet::new(),
+            lets: HashSet::new(),
+        };
         let mut bindings: HashMap<ParamId, Vec<Decl>> = HashMap::new();
         let mut params_read: Vec<ParamId> = Vec::new();
         for (owner, decl) in &self.recorded {
             match owner {
                 Owner::Node(node) => {
-                    let Some(slot) = deps.get_mut(nodes.index(*node)) else { continue };
+                    let Some(slot) = deps.get_mut(nodes.index(*node)) else {
+                        continue;
+                    };
                     match decl {
                         Decl::Let(l) => {
                             slot.push(nodes.index(Node::Let(*l)));
@@ -154,7 +188,9 @@ impl Checker<'_> {
             }
         }
         for (i, m) in self.output_meta.iter().enumerate() {
-            let Some(slot) = deps.get_mut(nodes.index(Node::Output(OutputId(i as u32)))) else { continue };
+            let Some(slot) = deps.get_mut(nodes.index(Node::Output(OutputId(i as u32)))) else {
+                continue;
+            };
             for w in &m.writers {
                 slot.push(match w {
                     Writer::Rule(r, _) => nodes.index(Node::Rule(*r)),
@@ -167,32 +203,75 @@ impl Checker<'_> {
             d.dedup();
         }
         for scc in strongly_connected(&deps) {
-            let looped = scc.len() > 1 || scc.first().is_some_and(|v| deps.get(*v).is_some_and(|d| d.contains(v)));
+            let looped = scc.len() > 1
+                || scc
+                    .first()
+                    .is_some_and(|v| deps.get(*v).is_some_and(|d| d.contains(v)));
             if looped {
                 self.report_cycle(&nodes, &deps, &scc);
             }
         }
-        self.order = topological(&deps).into_iter().map(|i| nodes.node(i)).collect();
-        if !self.any_broken() {
+        self.order = topological(&deps)
+            .into_iter()
+            .map(|i| nodes.node(i))
+            .collect();
+        // After an error, a declaration may look unused only because what reads it is broken.
+        if !self.any_broken() && self.errors == 0 {
             self.report_unused(&reads);
         }
     }
 
     fn node_name(&self, n: Node) -> String {
         match n {
-            Node::Let(l) => format!("`{}`", self.lets.get(l.0 as usize).map(|x| x.name.as_str()).unwrap_or("?")),
-            Node::Rule(r) => format!("rule `{}`", self.rules.get(r.0 as usize).map(|x| x.name.as_str()).unwrap_or("?")),
-            Node::Table(t) => format!("table `{}`", self.tables.get(t.0 as usize).map(|x| x.name.as_str()).unwrap_or("?")),
-            Node::Output(o) => format!("`{}`", self.outputs.get(o.0 as usize).map(|x| x.name.as_str()).unwrap_or("?")),
+            Node::Let(l) => format!(
+                "`{}`",
+                self.lets
+                    .get(l.0 as usize)
+                    .map(|x| x.name.as_str())
+                    .unwrap_or("?")
+            ),
+            Node::Rule(r) => format!(
+                "rule `{}`",
+                self.rules
+                    .get(r.0 as usize)
+                    .map(|x| x.name.as_str())
+                    .unwrap_or("?")
+            ),
+            Node::Table(t) => format!(
+                "table `{}`",
+                self.tables
+                    .get(t.0 as usize)
+                    .map(|x| x.name.as_str())
+                    .unwrap_or("?")
+            ),
+            Node::Output(o) => format!(
+                "`{}`",
+                self.outputs
+                    .get(o.0 as usize)
+                    .map(|x| x.name.as_str())
+                    .unwrap_or("?")
+            ),
         }
     }
 
     fn node_place(&self, n: Node) -> Option<(InstId, Span)> {
         match n {
-            Node::Let(l) => self.let_meta.get(l.0 as usize).map(|m| (m.inst, m.decl.name.span)),
-            Node::Rule(r) => self.rule_meta.get(r.0 as usize).map(|m| (m.inst, m.decl.name.span)),
-            Node::Table(t) => self.table_meta.get(t.0 as usize).map(|m| (m.inst, m.decl.name.span)),
-            Node::Output(o) => self.output_meta.get(o.0 as usize).map(|m| (m.inst, m.decl.name.span)),
+            Node::Let(l) => self
+                .let_meta
+                .get(l.0 as usize)
+                .map(|m| (m.inst, m.decl.name.span)),
+            Node::Rule(r) => self
+                .rule_meta
+                .get(r.0 as usize)
+                .map(|m| (m.inst, m.decl.name.span)),
+            Node::Table(t) => self
+                .table_meta
+                .get(t.0 as usize)
+                .map(|m| (m.inst, m.decl.name.span)),
+            Node::Output(o) => self
+                .output_meta
+                .get(o.0 as usize)
+                .map(|m| (m.inst, m.decl.name.span)),
         }
     }
 
@@ -202,19 +281,43 @@ impl Checker<'_> {
         let start = scc
             .iter()
             .copied()
-            .min_by_key(|v| (self.node_place(nodes.node(*v)).map_or(usize::MAX, |(i, _)| i.0), *v))
+            .min_by_key(|v| {
+                (
+                    self.node_place(nodes.node(*v))
+                        .map_or(usize::MAX, |(i, _)| i.0),
+                    *v,
+                )
+            })
             .unwrap_or(0);
         let path = cycle_through(start, deps, &members);
-        let names: Vec<String> = path.iter().map(|v| self.node_name(nodes.node(*v))).collect();
-        let Some((inst, _)) = self.node_place(nodes.node(start)) else { return };
+        let names: Vec<String> = path
+            .iter()
+            .map(|v| self.node_name(nodes.node(*v)))
+            .collect();
+        let Some((inst, _)) = self.node_place(nodes.node(start)) else {
+            return;
+        };
         let file: FileId = self.file_of(inst);
         let first = names.first().cloned().unwrap_or_default();
-        let mut d = Diagnostic::new(Code::Cycle, format!("{first} depends on itself: {}", names.join(" → ")));
+        let shown = if names.len() > 10 {
+            let mut short: Vec<String> = names.iter().take(6).cloned().collect();
+            short.push(format!("… ({} more)", names.len() - 8));
+            short.extend(names.iter().skip(names.len() - 2).cloned());
+            short
+        } else {
+            names.clone()
+        };
+        let mut d = Diagnostic::new(
+            Code::Cycle,
+            format!("{first} depends on itself: {}", shown.join(" → ")),
+        );
         let mut primary = true;
-        for w in path.windows(2) {
+        for w in path.windows(2).take(8) {
             let [a, b] = w else { continue };
             let (na, nb) = (nodes.node(*a), nodes.node(*b));
-            let Some((i, span)) = self.node_place(na) else { continue };
+            let Some((i, span)) = self.node_place(na) else {
+                continue;
+            };
             if self.file_of(i) != file {
                 continue;
             }
@@ -224,7 +327,11 @@ impl Checker<'_> {
                 _ => "reads",
             };
             let label = format!("{} {verb} {}", self.node_name(na), self.node_name(nb));
-            d = if primary { d.with_primary(span, label) } else { d.with_label(span, label) };
+            d = if primary {
+                d.with_primary(span, label)
+            } else {
+                d.with_label(span, label)
+            };
             primary = false;
         }
         d = d.with_help("a value cannot be worked out from itself: break the cycle, e.g. with a derived value computed from inputs only");
@@ -236,8 +343,14 @@ impl Checker<'_> {
             if !m.in_root || reads.inputs.contains(&InputId(i as u32)) {
                 continue;
             }
-            let Some(&(inst, span)) = m.decls.iter().find(|(inst, _)| *inst == InstId(0)) else { continue };
-            let name = self.inputs.get(i).map(|d| d.name.clone()).unwrap_or_default();
+            let Some(&(inst, span)) = m.decls.iter().find(|(inst, _)| *inst == InstId(0)) else {
+                continue;
+            };
+            let name = self
+                .inputs
+                .get(i)
+                .map(|d| d.name.clone())
+                .unwrap_or_default();
             let d = unused(Code::UnusedInput, span, &name, "input");
             self.diags.push(match self.source_of(inst) {
                 Some(f) => d.in_file(f),
@@ -248,13 +361,17 @@ impl Checker<'_> {
         let mut params: HashMap<(FileId, Span), (bool, InstId, String)> = HashMap::new();
         for (i, m) in self.param_meta.iter().enumerate() {
             let used = reads.params.contains(&ParamId(i as u32));
-            let e = params.entry((self.file_of(m.inst), m.decl.name.span)).or_insert((false, m.inst, m.decl.name.name.clone()));
+            let e = params
+                .entry((self.file_of(m.inst), m.decl.name.span))
+                .or_insert((false, m.inst, m.decl.name.name.clone()));
             e.0 |= used;
         }
         let mut lets: HashMap<(FileId, Span), (bool, InstId, String)> = HashMap::new();
         for (i, m) in self.let_meta.iter().enumerate() {
             let used = reads.lets.contains(&LetId(i as u32));
-            let e = lets.entry((self.file_of(m.inst), m.decl.name.span)).or_insert((false, m.inst, m.decl.name.name.clone()));
+            let e = lets
+                .entry((self.file_of(m.inst), m.decl.name.span))
+                .or_insert((false, m.inst, m.decl.name.name.clone()));
             e.0 |= used;
         }
         let mut found: Vec<(InstId, Diagnostic)> = Vec::new();
@@ -277,7 +394,9 @@ impl Checker<'_> {
 fn unused(code: Code, span: Span, name: &str, what: &str) -> Diagnostic {
     Diagnostic::new(code, format!("the {what} `{name}` is never used"))
         .with_primary(span, "nothing reads this")
-        .with_help(format!("use it in a rule, table or formula, or remove it; tests do not count as uses"))
+        .with_help(format!(
+            "use it in a rule, table or formula, or remove it; tests do not count as uses"
+        ))
 }
 
 /// A shortest cycle from `start` back to itself inside `members`.
@@ -343,7 +462,9 @@ fn strongly_connected(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
         let mut calls: Vec<(usize, usize)> = vec![(root, 0)];
         while let Some(&mut (v, ref mut edge)) = calls.last_mut() {
             if *edge == 0 && index.get(v) == Some(&usize::MAX) {
-                if let (Some(i), Some(l), Some(s)) = (index.get_mut(v), low.get_mut(v), on_stack.get_mut(v)) {
+                if let (Some(i), Some(l), Some(s)) =
+                    (index.get_mut(v), low.get_mut(v), on_stack.get_mut(v))
+                {
                     *i = next;
                     *l = next;
                     *s = true;
@@ -405,7 +526,10 @@ fn topological(deps: &[Vec<usize>]) -> Vec<usize> {
             }
         }
     }
-    let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|v| pending.get(*v) == Some(&0)).map(Reverse).collect();
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..n)
+        .filter(|v| pending.get(*v) == Some(&0))
+        .map(Reverse)
+        .collect();
     let mut out = Vec::with_capacity(n);
     while let Some(Reverse(v)) = ready.pop() {
         out.push(v);

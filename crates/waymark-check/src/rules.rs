@@ -6,7 +6,10 @@ use waymark_diagnostics::{Code, Diagnostic, Span};
 use waymark_syntax::ast;
 
 use crate::checker::{Checker, Decl, Owner, Ty, Writer};
-use crate::hir::{self, ActionDef, ActionKind, CellTest, CmpOp, Combine, Const, HitPolicy, LetId, OutputId, RowDef, RuleId, TableId, Type};
+use crate::hir::{
+    self, ActionDef, ActionKind, CellTest, CmpOp, Combine, Const, HitPolicy, LetId, OutputId,
+    RowDef, RuleId, TableId, Type,
+};
 use crate::load::InstId;
 
 /// A name an expression mentions, before types are known.
@@ -36,18 +39,30 @@ fn mentioned<'e>(e: &'e ast::Expr, out: &mut Vec<NameRef<'e>>) {
             mentioned(b, out);
         }
         K::Is { value, .. } => mentioned(value, out),
-        K::In { value, collection, .. } => {
+        K::In {
+            value, collection, ..
+        } => {
             mentioned(value, out);
             mentioned(collection, out);
         }
-        K::Within { date, amount, anchor, .. } => {
+        K::Within {
+            date,
+            amount,
+            anchor,
+            ..
+        } => {
             mentioned(date, out);
             mentioned(amount, out);
             mentioned(anchor, out);
         }
         K::Count(c) => match c {
             ast::Count::Value(_, x) | ast::Count::All(x) => mentioned(x, out),
-            ast::Count::Within { list, amount, anchor, .. } => {
+            ast::Count::Within {
+                list,
+                amount,
+                anchor,
+                ..
+            } => {
                 mentioned(list, out);
                 mentioned(amount, out);
                 mentioned(anchor, out);
@@ -95,7 +110,10 @@ impl<'a> Checker<'a> {
             mentioned(&m.decl.value, &mut names);
             for r in names {
                 let found = match r {
-                    NameRef::Path(p) => self.let_named(m.inst, &p.segments).into_iter().collect::<Vec<_>>(),
+                    NameRef::Path(p) => self
+                        .let_named(m.inst, &p.segments)
+                        .into_iter()
+                        .collect::<Vec<_>>(),
                     NameRef::Range(a, b, s) => crate::names::expand(a, b, s)
                         .map(|ns| {
                             ns.iter()
@@ -145,14 +163,21 @@ impl<'a> Checker<'a> {
     }
 
     fn check_let(&mut self, i: usize) {
-        let Some(m) = self.let_meta.get(i) else { return };
+        let Some(m) = self.let_meta.get(i) else {
+            return;
+        };
         let (inst, decl, annotated) = (m.inst, m.decl, m.ty.clone());
         let name = decl.name.name.clone();
         self.owner = Owner::Node(hir::Node::Let(LetId(i as u32)));
         let (h, t) = self.expr(inst, &decl.value, annotated.as_ref());
         self.owner = Owner::None;
         let (h, ty) = match &annotated {
-            Some(want) => (self.coerce(inst, &decl.value, h, t, Some(want), &|| format!("the value of `{name}`")), annotated),
+            Some(want) => (
+                self.coerce(inst, &decl.value, h, t, Some(want), &|| {
+                    format!("the value of `{name}`")
+                }),
+                annotated,
+            ),
             None => (h, t),
         };
         if let Some(m) = self.let_meta.get_mut(i) {
@@ -168,21 +193,33 @@ impl<'a> Checker<'a> {
     /// Checks output defaults and formulas.
     pub(crate) fn check_outputs(&mut self) {
         for i in 0..self.output_meta.len() {
-            let Some(m) = self.output_meta.get(i) else { continue };
+            let Some(m) = self.output_meta.get(i) else {
+                continue;
+            };
             let (inst, decl, ty) = (m.inst, m.decl, m.ty.clone());
             let name = decl.name.name.clone();
             let combine = self.combine_of(ty.as_ref());
             self.owner = Owner::Node(hir::Node::Output(OutputId(i as u32)));
             let value = match &decl.value {
-                ast::OutputValue::Rules => hir::OutputValue::Rules { combine, default: None },
+                ast::OutputValue::Rules => hir::OutputValue::Rules {
+                    combine,
+                    default: None,
+                },
                 ast::OutputValue::Default(e) => {
                     let (h, t) = self.expr(inst, e, ty.as_ref());
-                    let h = self.coerce(inst, e, h, t, ty.as_ref(), &|| format!("the default of `{name}`"));
-                    hir::OutputValue::Rules { combine, default: Some(h) }
+                    let h = self.coerce(inst, e, h, t, ty.as_ref(), &|| {
+                        format!("the default of `{name}`")
+                    });
+                    hir::OutputValue::Rules {
+                        combine,
+                        default: Some(h),
+                    }
                 }
                 ast::OutputValue::Computed(e) => {
                     let (h, t) = self.expr(inst, e, ty.as_ref());
-                    hir::OutputValue::Computed(self.coerce(inst, e, h, t, ty.as_ref(), &|| format!("the formula of `{name}`")))
+                    hir::OutputValue::Computed(self.coerce(inst, e, h, t, ty.as_ref(), &|| {
+                        format!("the formula of `{name}`")
+                    }))
                 }
             };
             self.owner = Owner::None;
@@ -195,23 +232,34 @@ impl<'a> Checker<'a> {
     /// The output an action or table column writes; reports anything else.
     fn target_output(&mut self, inst: InstId, path: &ast::Path) -> Option<OutputId> {
         let segments = path.segments.as_slice();
-        let [first, rest @ ..] = segments else { return None };
+        let [first, rest @ ..] = segments else {
+            return None;
+        };
         if rest.is_empty() {
             return match self.lookup_span(inst, &first.name) {
                 Some((Decl::Output(o), _)) => Some(o),
                 Some((d, dspan)) => {
-                    self.emit(inst, not_an_output(path.span, &first.name, d.phrase(), Some(dspan)));
+                    self.emit(
+                        inst,
+                        not_an_output(path.span, &first.name, d.phrase(), Some(dspan)),
+                    );
                     None
                 }
                 None => {
                     let outputs = self.output_names(inst);
                     let suggestion = self.suggest(&first.name, outputs.iter().map(String::as_str));
-                    self.emit(inst, unknown_output(path.span, &first.name, suggestion.as_deref()));
+                    self.emit(
+                        inst,
+                        unknown_output(path.span, &first.name, suggestion.as_deref()),
+                    );
                     None
                 }
             };
         }
-        if self.scope(inst).is_some_and(|s| s.dead_aliases.contains(&first.name)) {
+        if self
+            .scope(inst)
+            .is_some_and(|s| s.dead_aliases.contains(&first.name))
+        {
             return None;
         }
         let mut at = inst;
@@ -231,22 +279,44 @@ impl<'a> Checker<'a> {
         }
         let last = walk.first()?;
         match self.lookup(at, &last.name) {
-            Some(Decl::Output(_)) => self.emit(inst, imported_output_set(path.span, &path.dotted())),
-            Some(d) => self.emit(inst, not_an_output(path.span, &path.dotted(), d.phrase(), None)),
+            Some(Decl::Output(_)) => {
+                self.emit(inst, imported_output_set(path.span, &path.dotted()))
+            }
+            Some(d) => self.emit(
+                inst,
+                not_an_output(path.span, &path.dotted(), d.phrase(), None),
+            ),
             None => self.emit(inst, unknown_output(path.span, &path.dotted(), None)),
         }
         None
     }
 
     fn output_names(&self, inst: InstId) -> Vec<String> {
-        let Some(scope) = self.scope(inst) else { return Vec::new() };
-        scope.order.iter().filter(|n| matches!(scope.names.get(*n), Some((Decl::Output(_), _)))).cloned().collect()
+        let Some(scope) = self.scope(inst) else {
+            return Vec::new();
+        };
+        scope
+            .order
+            .iter()
+            .filter(|n| matches!(scope.names.get(*n), Some((Decl::Output(_), _))))
+            .cloned()
+            .collect()
     }
 
     /// Checks the value written to an output by `set` (a value) or `add` (an element or a set).
-    fn written_value(&mut self, inst: InstId, out: OutputId, value: &ast::Expr, kind: ActionKind) -> Option<hir::Expr> {
+    fn written_value(
+        &mut self,
+        inst: InstId,
+        out: OutputId,
+        value: &ast::Expr,
+        kind: ActionKind,
+    ) -> Option<hir::Expr> {
         let ty = self.output_ty(out)?;
-        let name = self.outputs.get(out.0 as usize).map(|o| o.name.clone()).unwrap_or_default();
+        let name = self
+            .outputs
+            .get(out.0 as usize)
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
         let name = self.local_name(inst, &name).to_string();
         match (kind, &ty) {
             (ActionKind::Add, Type::Set(e)) => {
@@ -256,13 +326,16 @@ impl<'a> Checker<'a> {
                     None => None,
                     Some(t) => {
                         let (found, want) = (self.type_name(&t), self.enum_name(*e));
-                        self.emit(inst, crate::expr::type_mismatch(
-                            value.span,
-                            &format!("the value added to `{name}`"),
-                            &want,
-                            &found,
-                            Some(format!("add a value of `{want}`, or a set of them")),
-                        ));
+                        self.emit(
+                            inst,
+                            crate::expr::type_mismatch(
+                                value.span,
+                                &format!("the value added to `{name}`"),
+                                &want,
+                                &found,
+                                Some(format!("add a value of `{want}`, or a set of them")),
+                            ),
+                        );
                         None
                     }
                 }
@@ -270,21 +343,37 @@ impl<'a> Checker<'a> {
             _ => {
                 let (h, t) = self.expr(inst, value, Some(&ty));
                 let ok = t.is_some();
-                let h = self.coerce(inst, value, h, t, Some(&ty), &|| format!("the value of `{name}`"));
+                let h = self.coerce(inst, value, h, t, Some(&ty), &|| {
+                    format!("the value of `{name}`")
+                });
                 ok.then_some(h)
             }
         }
     }
 
     /// Reports `set` on a set and `add` to anything else, and writes to computed outputs.
-    fn check_verb(&mut self, inst: InstId, out: OutputId, kind: ActionKind, span: Span, value_text: &str) -> bool {
-        let Some(ty) = self.output_ty(out) else { return false };
-        let Some(meta) = self.output_meta.get(out.0 as usize) else { return false };
+    fn check_verb(
+        &mut self,
+        inst: InstId,
+        out: OutputId,
+        kind: ActionKind,
+        span: Span,
+        value_text: &str,
+    ) -> bool {
+        let Some(ty) = self.output_ty(out) else {
+            return false;
+        };
+        let Some(meta) = self.output_meta.get(out.0 as usize) else {
+            return false;
+        };
         let name = meta.decl.name.name.clone();
         if let ast::OutputValue::Computed(f) = &meta.decl.value {
             let fspan = f.span;
             let same_file = meta.inst == inst;
-            self.emit(inst, computed_output_set(span, &name, same_file.then_some(fspan)));
+            self.emit(
+                inst,
+                computed_output_set(span, &name, same_file.then_some(fspan)),
+            );
             return false;
         }
         match (kind, &ty) {
@@ -303,7 +392,9 @@ impl<'a> Checker<'a> {
     /// Checks rules: conditions, actions, and the exceptions between them.
     pub(crate) fn check_rules(&mut self) {
         for i in 0..self.rule_meta.len() {
-            let Some(m) = self.rule_meta.get(i) else { continue };
+            let Some(m) = self.rule_meta.get(i) else {
+                continue;
+            };
             let (inst, decl) = (m.inst, m.decl);
             let id = RuleId(i as u32);
             let errors_before = self.errors;
@@ -317,7 +408,14 @@ impl<'a> Checker<'a> {
                     other => {
                         let rules = self.rule_names(inst);
                         let suggestion = self.suggest(&base.name, rules.iter().map(String::as_str));
-                        self.emit(inst, unknown_base_rule(base, other.map(|(d, _)| d.phrase()), suggestion.as_deref()));
+                        self.emit(
+                            inst,
+                            unknown_base_rule(
+                                base,
+                                other.map(|(d, _)| d.phrase()),
+                                suggestion.as_deref(),
+                            ),
+                        );
                     }
                 }
             }
@@ -338,11 +436,18 @@ impl<'a> Checker<'a> {
                     self.expr(inst, value, None);
                     continue;
                 }
-                let Some(h) = self.written_value(inst, out, value, kind) else { continue };
+                let Some(h) = self.written_value(inst, out, value, kind) else {
+                    continue;
+                };
                 if let Some(om) = self.output_meta.get_mut(out.0 as usize) {
                     om.writers.push(Writer::Rule(id, actions.len()));
                 }
-                actions.push(ActionDef { output: out, kind, value: h, loc: self.loc(inst, a.span()) });
+                actions.push(ActionDef {
+                    output: out,
+                    kind,
+                    value: h,
+                    loc: self.loc(inst, a.span()),
+                });
             }
             if let Some(r) = self.rules.get_mut(i) {
                 r.condition = condition;
@@ -356,8 +461,12 @@ impl<'a> Checker<'a> {
             }
         }
         self.check_exception_cycles();
-        let links: Vec<(usize, RuleId)> =
-            self.rules.iter().enumerate().filter_map(|(i, r)| r.exception_to.map(|b| (i, b))).collect();
+        let links: Vec<(usize, RuleId)> = self
+            .rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.exception_to.map(|b| (i, b)))
+            .collect();
         for (i, b) in links {
             if let Some(base) = self.rules.get_mut(b.0 as usize) {
                 base.exceptions.push(RuleId(i as u32));
@@ -366,8 +475,15 @@ impl<'a> Checker<'a> {
     }
 
     fn rule_names(&self, inst: InstId) -> Vec<String> {
-        let Some(scope) = self.scope(inst) else { return Vec::new() };
-        scope.order.iter().filter(|n| matches!(scope.names.get(*n), Some((Decl::Rule(_), _)))).cloned().collect()
+        let Some(scope) = self.scope(inst) else {
+            return Vec::new();
+        };
+        scope
+            .order
+            .iter()
+            .filter(|n| matches!(scope.names.get(*n), Some((Decl::Rule(_), _))))
+            .cloned()
+            .collect()
     }
 
     /// Reports exceptions that are, through each other, exceptions to themselves, and
@@ -389,7 +505,11 @@ impl<'a> Checker<'a> {
                             *s = 1;
                         }
                         path.push(r);
-                        at = self.rules.get(r).and_then(|x| x.exception_to).map(|b| b.0 as usize);
+                        at = self
+                            .rules
+                            .get(r)
+                            .and_then(|x| x.exception_to)
+                            .map(|b| b.0 as usize);
                     }
                     Some(1) => {
                         let from = path.iter().position(|p| *p == r).unwrap_or(0);
@@ -412,23 +532,37 @@ impl<'a> Checker<'a> {
     }
 
     fn report_exception_cycle(&mut self, cycle: &[usize]) {
-        let Some(first) = cycle.first().and_then(|f| self.rule_meta.get(*f)) else { return };
+        let Some(first) = cycle.first().and_then(|f| self.rule_meta.get(*f)) else {
+            return;
+        };
         let inst = first.inst;
         let mut names: Vec<String> = Vec::new();
         let mut spans: Vec<(Span, String)> = Vec::new();
         for r in cycle {
-            let Some(m) = self.rule_meta.get(*r) else { continue };
+            let Some(m) = self.rule_meta.get(*r) else {
+                continue;
+            };
             names.push(format!("`{}`", m.decl.name.name));
             if let Some(base) = &m.decl.exception_to {
-                spans.push((base.span, format!("`{}` is an exception to `{}`", m.decl.name.name, base.name)));
+                spans.push((
+                    base.span,
+                    format!("`{}` is an exception to `{}`", m.decl.name.name, base.name),
+                ));
             }
         }
         if let Some(f) = names.first().cloned() {
             names.push(f);
         }
-        let mut d = Diagnostic::new(Code::ExceptionCycle, format!("exceptions form a cycle: {}", names.join(" → ")));
+        let mut d = Diagnostic::new(
+            Code::ExceptionCycle,
+            format!("exceptions form a cycle: {}", names.join(" → ")),
+        );
         for (k, (span, label)) in spans.into_iter().enumerate() {
-            d = if k == 0 { d.with_primary(span, label) } else { d.with_label(span, label) };
+            d = if k == 0 {
+                d.with_primary(span, label)
+            } else {
+                d.with_label(span, label)
+            };
         }
         d = d.with_help("one rule in the cycle must be the base: declare it with `rule` instead of `exception … to …`");
         self.emit(inst, d);
@@ -437,7 +571,9 @@ impl<'a> Checker<'a> {
     /// Checks decision tables: shapes, cells against their columns, and outputs.
     pub(crate) fn check_tables(&mut self) {
         for t in 0..self.table_meta.len() {
-            let Some(m) = self.table_meta.get(t) else { continue };
+            let Some(m) = self.table_meta.get(t) else {
+                continue;
+            };
             let (inst, decl) = (m.inst, m.decl);
             let errors_before = self.errors;
             self.owner = Owner::Node(hir::Node::Table(TableId(t as u32)));
@@ -461,7 +597,9 @@ impl<'a> Checker<'a> {
             for p in &decl.outputs {
                 let out = self.target_output(inst, p);
                 let out = out.filter(|o| {
-                    let Some(om) = self.output_meta.get(o.0 as usize) else { return false };
+                    let Some(om) = self.output_meta.get(o.0 as usize) else {
+                        return false;
+                    };
                     if let ast::OutputValue::Computed(f) = &om.decl.value {
                         let fspan = (om.inst == inst).then_some(f.span);
                         let name = om.decl.name.name.clone();
@@ -471,8 +609,13 @@ impl<'a> Checker<'a> {
                     true
                 });
                 if let (Some(o), HitPolicy::Collect) = (out, decl.hit) {
-                    if self.combine_of(self.output_ty(o).as_ref()) == Combine::Single && self.output_ty(o).is_some() {
-                        let ty = self.output_ty(o).map(|t| self.type_name(&t)).unwrap_or_default();
+                    if self.combine_of(self.output_ty(o).as_ref()) == Combine::Single
+                        && self.output_ty(o).is_some()
+                    {
+                        let ty = self
+                            .output_ty(o)
+                            .map(|t| self.type_name(&t))
+                            .unwrap_or_default();
                         self.emit(inst, collect_single(p.span, &p.dotted(), &ty));
                     }
                 }
@@ -482,10 +625,28 @@ impl<'a> Checker<'a> {
             for (r, row) in decl.rows.iter().enumerate() {
                 let row_span = self.trimmed(inst, row.span);
                 if row.cells.len() != decl.inputs.len() {
-                    self.emit(inst, row_shape(row_span, row.cells.len(), decl.inputs.len(), "test", &decl.inputs));
+                    self.emit(
+                        inst,
+                        row_shape(
+                            row_span,
+                            row.cells.len(),
+                            decl.inputs.len(),
+                            "test",
+                            &decl.inputs,
+                        ),
+                    );
                 }
                 if row.outputs.len() != decl.outputs.len() {
-                    self.emit(inst, row_shape(row_span, row.outputs.len(), decl.outputs.len(), "output", &decl.outputs));
+                    self.emit(
+                        inst,
+                        row_shape(
+                            row_span,
+                            row.outputs.len(),
+                            decl.outputs.len(),
+                            "output",
+                            &decl.outputs,
+                        ),
+                    );
                 }
                 let mut cells = Vec::new();
                 for (j, cell) in row.cells.iter().enumerate() {
@@ -497,13 +658,22 @@ impl<'a> Checker<'a> {
                     let out = outs.get(j).copied().flatten();
                     let action = match (value, out) {
                         (Some(v), Some(o)) => {
-                            let kind = if matches!(self.output_ty(o), Some(Type::Set(_))) { ActionKind::Add } else { ActionKind::Set };
+                            let kind = if matches!(self.output_ty(o), Some(Type::Set(_))) {
+                                ActionKind::Add
+                            } else {
+                                ActionKind::Set
+                            };
                             let h = self.written_value(inst, o, v, kind);
                             h.map(|h| {
                                 if let Some(om) = self.output_meta.get_mut(o.0 as usize) {
                                     om.writers.push(Writer::Row(TableId(t as u32), r, j));
                                 }
-                                ActionDef { output: o, kind, value: h, loc: self.loc(inst, v.span) }
+                                ActionDef {
+                                    output: o,
+                                    kind,
+                                    value: h,
+                                    loc: self.loc(inst, v.span),
+                                }
                             })
                         }
                         (Some(v), None) => {
@@ -516,7 +686,12 @@ impl<'a> Checker<'a> {
                     };
                     actions.push(action);
                 }
-                rows.push(RowDef { cells, actions, docs: row.docs.clone(), loc: self.loc(inst, row_span) });
+                rows.push(RowDef {
+                    cells,
+                    actions,
+                    docs: row.docs.clone(),
+                    loc: self.loc(inst, row_span),
+                });
             }
             self.owner = Owner::None;
             let ok = self.errors == errors_before;
@@ -540,7 +715,11 @@ impl<'a> Checker<'a> {
                 if let (Some(c), false) = (col, matches!(op, CmpOp::Eq | CmpOp::Ne)) {
                     if !self.is_ordered(c) {
                         let name = self.type_name(c);
-                        let code = if matches!(c, Type::Enum(_)) { Code::UnorderedComparison } else { Code::TypeMismatch };
+                        let code = if matches!(c, Type::Enum(_)) {
+                            Code::UnorderedComparison
+                        } else {
+                            Code::TypeMismatch
+                        };
                         self.emit(inst, unordered_cell(*span, *op, &name, code));
                     }
                 }
@@ -561,7 +740,9 @@ impl<'a> Checker<'a> {
                         (ast::NumLit::Int(v, _), Type::Int) => Some(Const::Int(*v)),
                         (ast::NumLit::Int(v, _), _) => Some(Const::Number((*v).into())),
                         (ast::NumLit::Number(_, _), Type::Int) => None,
-                        (ast::NumLit::Number(s, _), _) => std::str::FromStr::from_str(s).ok().map(Const::Number),
+                        (ast::NumLit::Number(s, _), _) => {
+                            std::str::FromStr::from_str(s).ok().map(Const::Number)
+                        }
                     }
                 };
                 let (Some(l), Some(h)) = (bound(lo), bound(hi)) else {
@@ -602,16 +783,21 @@ impl<'a> Checker<'a> {
 
     /// Reports outputs that rules set without a default, and outputs nothing sets.
     pub(crate) fn check_output_writers(&mut self) {
-        let quiet = self.any_broken();
+        // After an error, an output may look unset only because the rule setting it is broken.
+        let quiet = self.any_broken() || self.errors > 0;
         for i in 0..self.output_meta.len() {
-            let Some(m) = self.output_meta.get(i) else { continue };
+            let Some(m) = self.output_meta.get(i) else {
+                continue;
+            };
             let Some(ty) = m.ty.clone() else { continue };
             let (inst, decl) = (m.inst, m.decl);
             let first_writer = m.writers.first().copied();
             let combine = self.combine_of(Some(&ty));
             match &decl.value {
                 ast::OutputValue::Computed(_) => {}
-                ast::OutputValue::Rules | ast::OutputValue::Default(_) if first_writer.is_none() => {
+                ast::OutputValue::Rules | ast::OutputValue::Default(_)
+                    if first_writer.is_none() =>
+                {
                     if !quiet {
                         self.emit(inst, output_never_set(decl.name.span, &decl.name.name));
                     }
@@ -619,7 +805,10 @@ impl<'a> Checker<'a> {
                 ast::OutputValue::Rules if combine != Combine::Union => {
                     let at = first_writer.and_then(|w| self.writer_span(w));
                     let example = self.default_example(&ty);
-                    self.emit(inst, missing_default(decl.name.span, &decl.name.name, at, &example));
+                    self.emit(
+                        inst,
+                        missing_default(decl.name.span, &decl.name.name, at, &example),
+                    );
                 }
                 _ => {}
             }
@@ -629,8 +818,18 @@ impl<'a> Checker<'a> {
     /// Where a writer is written.
     pub(crate) fn writer_span(&self, w: Writer) -> Option<Span> {
         match w {
-            Writer::Rule(r, a) => self.rules.get(r.0 as usize)?.actions.get(a).map(|x| x.loc.span),
-            Writer::Row(t, r, _) => self.tables.get(t.0 as usize)?.rows.get(r).map(|x| x.loc.span),
+            Writer::Rule(r, a) => self
+                .rules
+                .get(r.0 as usize)?
+                .actions
+                .get(a)
+                .map(|x| x.loc.span),
+            Writer::Row(t, r, _) => self
+                .tables
+                .get(t.0 as usize)?
+                .rows
+                .get(r)
+                .map(|x| x.loc.span),
         }
     }
 
@@ -641,57 +840,84 @@ impl<'a> Checker<'a> {
             Type::Number => "0.0".into(),
             Type::Text => "\"\"".into(),
             Type::Answer => "unknown".into(),
-            Type::Enum(e) => self.enums.get(e.0 as usize).and_then(|d| d.variants.first()).map_or("…".into(), |v| v.name.clone()),
+            Type::Enum(e) => self
+                .enums
+                .get(e.0 as usize)
+                .and_then(|d| d.variants.first())
+                .map_or("…".into(), |v| v.name.clone()),
             _ => "…".into(),
         }
     }
 }
 
 fn not_an_output(span: Span, name: &str, what: &str, decl: Option<Span>) -> Diagnostic {
-    let mut d = Diagnostic::new(Code::NotAnOutput, format!("`{name}` is {what}, not an output"))
-        .with_primary(span, "only outputs can be set");
+    let mut d = Diagnostic::new(
+        Code::NotAnOutput,
+        format!("`{name}` is {what}, not an output"),
+    )
+    .with_primary(span, "only outputs can be set");
     if let Some(s) = decl {
         d = d.with_label(s, format!("`{name}` declared here"));
     }
-    d.with_help("rules and tables set outputs; declare one with `output NAME: TYPE \"label\" default …`")
+    d.with_help(
+        "rules and tables set outputs; declare one with `output NAME: TYPE \"label\" default …`",
+    )
 }
 
 fn imported_output_set(span: Span, name: &str) -> Diagnostic {
     Diagnostic::new(Code::NotAnOutput, format!("`{name}` is an output of an imported file and cannot be set here"))
         .with_primary(span, "belongs to the imported file")
-        .with_help("declare an output in this file and set that instead, e.g. `output x: … = ` followed by the imported value")
+        .with_help(format!("an imported file works out its own outputs; declare an output in this file, set it here, and read `{name}` where it is needed"))
 }
 
 fn unknown_output(span: Span, name: &str, suggestion: Option<&str>) -> Diagnostic {
-    let d = Diagnostic::new(Code::UnknownName, format!("unknown output `{name}`")).with_primary(span, "not declared");
+    let d = Diagnostic::new(Code::UnknownName, format!("unknown output `{name}`"))
+        .with_primary(span, "not declared");
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
-        None => d.with_help(format!("declare it: `output {name}: TYPE \"label\" default …`")),
+        None => d.with_help(format!(
+            "declare it: `output {name}: TYPE \"label\" default …`"
+        )),
     }
 }
 
 fn computed_output_set(span: Span, name: &str, formula: Option<Span>) -> Diagnostic {
-    let mut d = Diagnostic::new(Code::ComputedOutputSet, format!("`{name}` is computed by a formula, so rules cannot set it"))
-        .with_primary(span, "set here");
+    let mut d = Diagnostic::new(
+        Code::ComputedOutputSet,
+        format!("`{name}` is computed by a formula, so rules cannot set it"),
+    )
+    .with_primary(span, "set here");
     if let Some(f) = formula {
         d = d.with_label(f, "computed here");
     }
-    d.with_help(format!("either remove the formula and give `{name}` a `default`, or stop setting it here"))
+    d.with_help(format!(
+        "either remove the formula and give `{name}` a `default`, or stop setting it here"
+    ))
 }
 
 fn wrong_action(span: Span, name: &str, is_set: bool, value: &str) -> Diagnostic {
     if is_set {
-        Diagnostic::new(Code::WrongAction, format!("`{name}` is a set: values are added to it, not set"))
-            .with_primary(span, "`set` on a set")
-            .with_help(format!("write `add {value} to {name}`"))
+        Diagnostic::new(
+            Code::WrongAction,
+            format!("`{name}` is a set: values are added to it, not set"),
+        )
+        .with_primary(span, "`set` on a set")
+        .with_help(format!("write `add {value} to {name}`"))
     } else {
-        Diagnostic::new(Code::WrongAction, format!("`{name}` holds one value: it is set, not added to"))
-            .with_primary(span, "`add` to a single value")
-            .with_help(format!("write `set {name} to {value}`"))
+        Diagnostic::new(
+            Code::WrongAction,
+            format!("`{name}` holds one value: it is set, not added to"),
+        )
+        .with_primary(span, "`add` to a single value")
+        .with_help(format!("write `set {name} to {value}`"))
     }
 }
 
-fn unknown_base_rule(base: &ast::Ident, what: Option<&str>, suggestion: Option<&str>) -> Diagnostic {
+fn unknown_base_rule(
+    base: &ast::Ident,
+    what: Option<&str>,
+    suggestion: Option<&str>,
+) -> Diagnostic {
     let message = match what {
         Some(w) => format!("`{}` is {w}, not a rule", base.name),
         None => format!("no rule called `{}`", base.name),
@@ -699,70 +925,120 @@ fn unknown_base_rule(base: &ast::Ident, what: Option<&str>, suggestion: Option<&
     let d = Diagnostic::new(Code::UnknownBaseRule, message).with_primary(base.span, "not a rule");
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
-        None => d.with_help("an exception overrides a rule of the same file: name that rule after `to`"),
+        None => {
+            d.with_help("an exception overrides a rule of the same file: name that rule after `to`")
+        }
     }
 }
 
 fn column_not_single(span: Span, name: &str, ty: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("the column `{name}` is `{ty}`, but table columns must hold one value"))
-        .with_primary(span, "not a single value")
-        .with_help("test a derived value instead, e.g. `let has_x = x is empty`")
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("the column `{name}` is `{ty}`, but table columns must hold one value"),
+    )
+    .with_primary(span, "not a single value")
+    .with_help("test a derived value instead, e.g. `let has_x = x is empty`")
 }
 
 fn collect_single(span: Span, name: &str, ty: &str) -> Diagnostic {
-    Diagnostic::new(Code::CollectSingleValued, format!("a `collect` table cannot set `{name}`, which holds one `{ty}`"))
-        .with_primary(span, "single-valued output")
-        .with_help(format!("use `hit first`, or make `{name}` an ordered enum or a set"))
+    Diagnostic::new(
+        Code::CollectSingleValued,
+        format!("a `collect` table cannot set `{name}`, which holds one `{ty}`"),
+    )
+    .with_primary(span, "single-valued output")
+    .with_help(format!(
+        "use `hit first`, or make `{name}` an ordered enum or a set"
+    ))
 }
 
 fn row_shape(span: Span, got: usize, want: usize, what: &str, columns: &[ast::Path]) -> Diagnostic {
-    let plural = |n: usize| if n == 1 { format!("{n} {what}") } else { format!("{n} {what}s") };
-    let names: Vec<String> = columns.iter().map(|c| format!("`{}`", c.dotted())).collect();
+    let plural = |n: usize| {
+        if n == 1 {
+            format!("{n} {what}")
+        } else {
+            format!("{n} {what}s")
+        }
+    };
+    let names: Vec<String> = columns
+        .iter()
+        .map(|c| format!("`{}`", c.dotted()))
+        .collect();
     let help = if names.is_empty() {
         format!("the table has no {what} columns")
     } else {
         format!("give one {what} per column: {}", names.join(", "))
     };
-    Diagnostic::new(Code::TableShape, format!("this row has {}, but the table has {} column{}", plural(got), want, if want == 1 { "" } else { "s" }))
-        .with_primary(span, format!("expected {}", plural(want)))
-        .with_help(help)
+    Diagnostic::new(
+        Code::TableShape,
+        format!(
+            "this row has {}, but the table has {} column{}",
+            plural(got),
+            want,
+            if want == 1 { "" } else { "s" }
+        ),
+    )
+    .with_primary(span, format!("expected {}", plural(want)))
+    .with_help(help)
 }
 
 fn unordered_cell(span: Span, op: CmpOp, ty: &str, code: Code) -> Diagnostic {
-    Diagnostic::new(code, format!("`{}` needs an order, but `{ty}` values are not ordered", op.symbol()))
-        .with_primary(span, "no order")
-        .with_help("list the values the row accepts, e.g. `a, b`")
+    Diagnostic::new(
+        code,
+        format!(
+            "`{}` needs an order, but `{ty}` values are not ordered",
+            op.symbol()
+        ),
+    )
+    .with_primary(span, "no order")
+    .with_help("list the values the row accepts, e.g. `a, b`")
 }
 
 fn range_cell_on_non_number(span: Span, ty: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("a range of numbers cannot test a `{ty}` column"))
-        .with_primary(span, "range here")
-        .with_help("ranges test `int` columns with whole numbers and `number` columns with decimals")
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("a range of numbers cannot test a `{ty}` column"),
+    )
+    .with_primary(span, "range here")
+    .with_help("ranges test `int` columns with whole numbers and `number` columns with decimals")
 }
 
 fn backwards_cell(span: Span, lo: &str, hi: &str) -> Diagnostic {
-    Diagnostic::new(Code::BadRange, format!("the range `{lo}..{hi}` is empty: its lower end is above its upper end"))
-        .with_primary(span, "matches nothing")
-        .with_help(format!("write the lower end first: `{hi}..{lo}`"))
+    Diagnostic::new(
+        Code::BadRange,
+        format!("the range `{lo}..{hi}` is empty: its lower end is above its upper end"),
+    )
+    .with_primary(span, "matches nothing")
+    .with_help(format!("write the lower end first: `{hi}..{lo}`"))
 }
 
 fn cell_not_constant(span: Span) -> Diagnostic {
-    Diagnostic::new(Code::NotConstant, "a list of values in a table cell must be fixed values")
-        .with_primary(span, "reads values that change from case to case")
-        .with_help("list fixed values (`a, b`), or compare with one value: `= x`")
+    Diagnostic::new(
+        Code::NotConstant,
+        "a list of values in a table cell must be fixed values",
+    )
+    .with_primary(span, "reads values that change from case to case")
+    .with_help("list fixed values (`a, b`), or compare with one value: `= x`")
 }
 
 fn output_never_set(span: Span, name: &str) -> Diagnostic {
-    Diagnostic::new(Code::OutputNeverSet, format!("nothing sets the output `{name}`"))
-        .with_primary(span, "never set")
-        .with_help("add a rule or table that sets it, give it a formula with `= …`, or remove it")
+    Diagnostic::new(
+        Code::OutputNeverSet,
+        format!("nothing sets the output `{name}`"),
+    )
+    .with_primary(span, "never set")
+    .with_help("add a rule or table that sets it, give it a formula with `= …`, or remove it")
 }
 
 fn missing_default(span: Span, name: &str, at: Option<Span>, example: &str) -> Diagnostic {
-    let mut d = Diagnostic::new(Code::MissingDefault, format!("`{name}` is set by rules but has no default"))
-        .with_primary(span, "no value when no rule applies");
+    let mut d = Diagnostic::new(
+        Code::MissingDefault,
+        format!("`{name}` is set by rules but has no default"),
+    )
+    .with_primary(span, "no value when no rule applies");
     if let Some(s) = at {
         d = d.with_label(s, "set here");
     }
-    d.with_help(format!("say what it is when no rule applies, e.g. `default {example}`"))
+    d.with_help(format!(
+        "say what it is when no rule applies, e.g. `default {example}`"
+    ))
 }

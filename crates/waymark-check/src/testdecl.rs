@@ -8,7 +8,9 @@ use waymark_syntax::ast;
 
 use crate::checker::{Checker, Decl};
 use crate::declare::value_out_of_range;
-use crate::hir::{self, Const, InputId, OutputId, ParamId, PropertyBody, PropertyDef, TestDef, Type};
+use crate::hir::{
+    self, Const, InputId, OutputId, ParamId, PropertyBody, PropertyDef, TestDef, Type,
+};
 use crate::load::InstId;
 
 const ROOT: InstId = InstId(0);
@@ -25,7 +27,10 @@ impl Checker<'_> {
                 _ => continue,
             };
             if let Some((prev, prev_what)) = names.get(name.value.as_str()) {
-                self.emit(ROOT, duplicate_check(&name.value, what, prev_what, *prev, name.span));
+                self.emit(
+                    ROOT,
+                    duplicate_check(&name.value, what, prev_what, *prev, name.span),
+                );
             } else {
                 names.insert(&name.value, (name.span, what));
             }
@@ -72,7 +77,14 @@ impl Checker<'_> {
                                 }
                             }
                             if !missing.is_empty() {
-                                self.emit(ROOT, range_not_inputs(span, &format!("{}..{}", a.name, b.name), &missing));
+                                self.emit(
+                                    ROOT,
+                                    range_not_inputs(
+                                        span,
+                                        &format!("{}..{}", a.name, b.name),
+                                        &missing,
+                                    ),
+                                );
                             }
                             found
                         }
@@ -86,26 +98,54 @@ impl Checker<'_> {
             let mut cache: Vec<(Type, Option<Const>)> = Vec::new();
             for (input, span) in targets {
                 if let Some(prev) = given_at.get(&input) {
-                    let name = self.inputs.get(input.0 as usize).map(|d| d.name.clone()).unwrap_or_default();
+                    let name = self
+                        .inputs
+                        .get(input.0 as usize)
+                        .map(|d| d.name.clone())
+                        .unwrap_or_default();
                     self.emit(ROOT, duplicate_fact(span, *prev, &name));
                     continue;
                 }
                 given_at.insert(input, span);
-                let Some(ty) = self.inputs.get(input.0 as usize).map(|d| d.ty.clone()) else { continue };
+                let Some(ty) = self.inputs.get(input.0 as usize).map(|d| d.ty.clone()) else {
+                    continue;
+                };
                 let value = match cache.iter().find(|(t, _)| *t == ty) {
                     Some((_, v)) => v.clone(),
                     None => {
-                        let name = self.inputs.get(input.0 as usize).map(|d| d.name.clone()).unwrap_or_default();
-                        let v = self.fixed_value(&fact.value, &ty, &format!("the value given to `{name}`"));
+                        let name = self
+                            .inputs
+                            .get(input.0 as usize)
+                            .map(|d| d.name.clone())
+                            .unwrap_or_default();
+                        let v = self.fixed_value(
+                            &fact.value,
+                            &ty,
+                            &format!("the value given to `{name}`"),
+                        );
                         cache.push((ty.clone(), v.clone()));
                         v
                     }
                 };
                 let Some(value) = value else { continue };
-                if let Some(r) = self.inputs.get(input.0 as usize).and_then(|d| d.range.clone()) {
+                if let Some(r) = self
+                    .inputs
+                    .get(input.0 as usize)
+                    .and_then(|d| d.range.clone())
+                {
                     if value != Const::Unknown && !Self::in_range(&value, &r) {
-                        let name = self.inputs.get(input.0 as usize).map(|d| d.name.clone()).unwrap_or_default();
-                        let d = value_out_of_range(fact.value.span, &name, &self.show(&value), &self.show_range(&r), "input");
+                        let name = self
+                            .inputs
+                            .get(input.0 as usize)
+                            .map(|d| d.name.clone())
+                            .unwrap_or_default();
+                        let d = value_out_of_range(
+                            fact.value.span,
+                            &name,
+                            &self.show(&value),
+                            &self.show_range(&r),
+                            "input",
+                        );
                         self.emit(ROOT, d);
                     }
                 }
@@ -124,18 +164,35 @@ impl Checker<'_> {
             match &e.value {
                 None => expect.push((out, None)),
                 Some(v) => {
-                    let Some(ty) = self.output_ty(out) else { continue };
+                    let Some(ty) = self.output_ty(out) else {
+                        continue;
+                    };
                     let name = e.target.dotted();
-                    if let Some(c) = self.fixed_value(v, &ty, &format!("the expected value of `{name}`")) {
+                    if let Some(c) =
+                        self.fixed_value(v, &ty, &format!("the expected value of `{name}`"))
+                    {
                         expect.push((out, Some(c)));
                     }
                 }
             }
         }
         if t.expect.is_empty() {
-            self.emit(ROOT, test_checks_nothing(t.name.span, &t.name.value));
+            let example = self.outputs.iter().find(|o| o.public).map_or_else(
+                || "risk_level = high".to_string(),
+                |o| format!("{} = …", o.name),
+            );
+            self.emit(
+                ROOT,
+                test_checks_nothing(t.name.span, &t.name.value, &example),
+            );
         }
-        Some(TestDef { name: t.name.value.clone(), facts, params, expect, loc: self.loc(ROOT, t.span) })
+        Some(TestDef {
+            name: t.name.value.clone(),
+            facts,
+            params,
+            expect,
+            loc: self.loc(ROOT, t.span),
+        })
     }
 
     /// A fixed value of type `ty`, reporting anything else.
@@ -160,7 +217,11 @@ impl Checker<'_> {
         if let Some(i) = self.input_by_name.get(&name) {
             return Some(*i);
         }
-        let last = path.segments.last().map(|s| s.name.clone()).unwrap_or_default();
+        let last = path
+            .segments
+            .last()
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
         let what = match self.lookup(ROOT, &name) {
             Some(d) => Some(d.phrase()),
             None => None,
@@ -187,7 +248,15 @@ impl Checker<'_> {
             match self.lookup(ROOT, &name) {
                 Some(Decl::Output(o)) => return Some(o),
                 Some(d) => {
-                    self.emit(ROOT, not_public_output(path.span, &name, Some(d.phrase()), "tests and properties check this file's outputs"));
+                    self.emit(
+                        ROOT,
+                        not_public_output(
+                            path.span,
+                            &name,
+                            Some(d.phrase()),
+                            "tests and properties check this file's outputs",
+                        ),
+                    );
                     return None;
                 }
                 None => {}
@@ -198,7 +267,13 @@ impl Checker<'_> {
         } else {
             let outputs: Vec<String> = self
                 .scope(ROOT)
-                .map(|s| s.order.iter().filter(|n| matches!(s.names.get(*n), Some((Decl::Output(_), _)))).cloned().collect())
+                .map(|s| {
+                    s.order
+                        .iter()
+                        .filter(|n| matches!(s.names.get(*n), Some((Decl::Output(_), _))))
+                        .cloned()
+                        .collect()
+                })
                 .unwrap_or_default();
             match self.suggest(&name, outputs.iter().map(String::as_str)) {
                 Some(s) => format!("did you mean `{s}`?"),
@@ -215,7 +290,15 @@ impl Checker<'_> {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for b in bindings {
             if let Some(prev) = seen.get(b.name.name.as_str()) {
-                self.emit(ROOT, crate::declare::duplicate_name(&b.name.name, "a value for this parameter", *prev, b.name.span));
+                self.emit(
+                    ROOT,
+                    crate::declare::duplicate_name(
+                        &b.name.name,
+                        "a value for this parameter",
+                        *prev,
+                        b.name.span,
+                    ),
+                );
                 continue;
             }
             seen.insert(&b.name.name, b.name.span);
@@ -228,10 +311,20 @@ impl Checker<'_> {
                 continue;
             };
             let Some(ty) = self.param_ty(p) else { continue };
-            let Some(c) = self.fixed_value(&b.value, &ty, &format!("the value of `{}`", b.name.name)) else { continue };
+            let Some(c) =
+                self.fixed_value(&b.value, &ty, &format!("the value of `{}`", b.name.name))
+            else {
+                continue;
+            };
             if let Some(r) = self.params.get(p.0 as usize).and_then(|d| d.range.clone()) {
                 if !Self::in_range(&c, &r) {
-                    let d = value_out_of_range(b.value.span, &b.name.name, &self.show(&c), &self.show_range(&r), "parameter");
+                    let d = value_out_of_range(
+                        b.value.span,
+                        &b.name.name,
+                        &self.show(&c),
+                        &self.show_range(&r),
+                        "parameter",
+                    );
                     self.emit(ROOT, d);
                 }
             }
@@ -260,7 +353,8 @@ impl Checker<'_> {
                 let mut ids = Vec::new();
                 for item in inputs {
                     let names: Vec<(String, Span)> = match item {
-                        ast::ListItem::Range(a, b, span) => match crate::names::expand(a, b, *span) {
+                        ast::ListItem::Range(a, b, span) => match crate::names::expand(a, b, *span)
+                        {
                             Ok(ns) => ns.into_iter().map(|n| (n, *span)).collect(),
                             Err(d) => {
                                 self.emit(ROOT, d);
@@ -286,7 +380,14 @@ impl Checker<'_> {
                                 if ty != Some(Type::Answer) {
                                     if !reported_type {
                                         let t = ty.map(|t| self.type_name(&t)).unwrap_or_default();
-                                        self.emit(ROOT, monotone_input(span, &format!("`{n}`"), &format!("`{t}`")));
+                                        self.emit(
+                                            ROOT,
+                                            monotone_input(
+                                                span,
+                                                &format!("`{n}`"),
+                                                &format!("`{t}`"),
+                                            ),
+                                        );
                                     }
                                     reported_type = true;
                                     continue;
@@ -304,12 +405,23 @@ impl Checker<'_> {
                         self.emit(ROOT, range_not_inputs(span, &written, &missing));
                     }
                 }
-                PropertyBody::Monotone { output: out?, inputs: ids }
+                PropertyBody::Monotone {
+                    output: out?,
+                    inputs: ids,
+                }
             }
             ast::PropertyBody::Always(e) => PropertyBody::Always(self.cond(ROOT, e)),
             ast::PropertyBody::Never(e) => PropertyBody::Never(self.cond(ROOT, e)),
-            ast::PropertyBody::Agree { other, outputs, except } => {
-                let dir = self.src.file(hir::FileId(0)).and_then(|f| f.path.parent().map(std::path::Path::to_path_buf)).unwrap_or_default();
+            ast::PropertyBody::Agree {
+                other,
+                outputs,
+                except,
+            } => {
+                let dir = self
+                    .src
+                    .file(hir::FileId(0))
+                    .and_then(|f| f.path.parent().map(std::path::Path::to_path_buf))
+                    .unwrap_or_default();
                 let other = crate::load::normalize(&dir.join(&other.value));
                 let mut names = Vec::new();
                 for o in outputs {
@@ -318,18 +430,36 @@ impl Checker<'_> {
                     }
                 }
                 let except = except.as_ref().map(|e| self.cond(ROOT, e));
-                PropertyBody::Agree { other, outputs: names, except }
+                PropertyBody::Agree {
+                    other,
+                    outputs: names,
+                    except,
+                }
             }
         };
-        Some(PropertyDef { name: p.name.value.clone(), params, body, loc: self.loc(ROOT, p.span) })
+        Some(PropertyDef {
+            name: p.name.value.clone(),
+            params,
+            body,
+            loc: self.loc(ROOT, p.span),
+        })
     }
 }
 
-fn duplicate_check(name: &str, what: &str, prev_what: &str, first: Span, again: Span) -> Diagnostic {
-    Diagnostic::new(Code::DuplicateTest, format!("two checks are called \"{name}\""))
-        .with_primary(again, format!("this {what} has the same name"))
-        .with_label(first, format!("as this {prev_what}"))
-        .with_help("give every test and property its own name, so a failure says which one failed")
+fn duplicate_check(
+    name: &str,
+    what: &str,
+    prev_what: &str,
+    first: Span,
+    again: Span,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::DuplicateTest,
+        format!("two checks are called \"{name}\""),
+    )
+    .with_primary(again, format!("this {what} has the same name"))
+    .with_label(first, format!("as this {prev_what}"))
+    .with_help("give every test and property its own name, so a failure says which one failed")
 }
 
 fn not_an_input(span: Span, name: &str, what: Option<&str>, help: &str) -> Diagnostic {
@@ -337,22 +467,38 @@ fn not_an_input(span: Span, name: &str, what: Option<&str>, help: &str) -> Diagn
         Some(w) => format!("the test gives a value to `{name}`, which is {w}, not an input"),
         None => format!("the test gives a value to `{name}`, but there is no input `{name}`"),
     };
-    Diagnostic::new(Code::TestUnknownName, message).with_primary(span, "not an input").with_help(help.to_string())
+    Diagnostic::new(Code::TestUnknownName, message)
+        .with_primary(span, "not an input")
+        .with_help(help.to_string())
 }
 
 fn range_not_inputs(span: Span, range: &str, missing: &[String]) -> Diagnostic {
     let shown: Vec<String> = missing.iter().take(5).map(|m| format!("`{m}`")).collect();
-    let more = if missing.len() > 5 { format!(" and {} more", missing.len() - 5) } else { String::new() };
-    Diagnostic::new(Code::TestUnknownName, format!("`{range}` includes {}{more}, which {} not an input", shown.join(", "), if missing.len() == 1 { "is" } else { "are" }))
-        .with_primary(span, "names something that is not an input")
-        .with_help("name only declared inputs, or shorten the range")
+    let more = if missing.len() > 5 {
+        format!(" and {} more", missing.len() - 5)
+    } else {
+        String::new()
+    };
+    Diagnostic::new(
+        Code::TestUnknownName,
+        format!(
+            "`{range}` includes {}{more}, which {} not an input",
+            shown.join(", "),
+            if missing.len() == 1 { "is" } else { "are" }
+        ),
+    )
+    .with_primary(span, "names something that is not an input")
+    .with_help("name only declared inputs, or shorten the range")
 }
 
 fn duplicate_fact(span: Span, first: Span, name: &str) -> Diagnostic {
-    Diagnostic::new(Code::DuplicateFact, format!("the test gives `{name}` twice"))
-        .with_primary(span, "given again here")
-        .with_label(first, "first given here")
-        .with_help("give each input once: check where ranges such as `q1..q14` overlap")
+    Diagnostic::new(
+        Code::DuplicateFact,
+        format!("the test gives `{name}` twice"),
+    )
+    .with_primary(span, "given again here")
+    .with_label(first, "first given here")
+    .with_help("give each input once: check where ranges such as `q1..q14` overlap")
 }
 
 fn not_public_output(span: Span, name: &str, what: Option<&str>, help: &str) -> Diagnostic {
@@ -360,7 +506,9 @@ fn not_public_output(span: Span, name: &str, what: Option<&str>, help: &str) -> 
         Some(w) => format!("`{name}` is {w}, not an output"),
         None => format!("there is no output `{name}` in this file"),
     };
-    Diagnostic::new(Code::TestUnknownName, message).with_primary(span, "not an output of this file").with_help(help.to_string())
+    Diagnostic::new(Code::TestUnknownName, message)
+        .with_primary(span, "not an output of this file")
+        .with_help(help.to_string())
 }
 
 fn unknown_param(name: &ast::Ident, what: Option<&str>, suggestion: Option<&str>) -> Diagnostic {
@@ -368,7 +516,8 @@ fn unknown_param(name: &ast::Ident, what: Option<&str>, suggestion: Option<&str>
         Some(w) => format!("`{}` is {w}, not a parameter", name.name),
         None => format!("there is no parameter `{}`", name.name),
     };
-    let d = Diagnostic::new(Code::UnknownImportParam, message).with_primary(name.span, "not a parameter");
+    let d = Diagnostic::new(Code::UnknownImportParam, message)
+        .with_primary(name.span, "not a parameter");
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d.with_help("`with` sets this file's parameters; give inputs with `given`"),
@@ -376,25 +525,37 @@ fn unknown_param(name: &ast::Ident, what: Option<&str>, suggestion: Option<&str>
 }
 
 fn not_fixed(span: Span, what: &str, read: &str) -> Diagnostic {
-    Diagnostic::new(Code::NotConstant, format!("{what} must be a fixed value, but it reads `{read}`"))
-        .with_primary(span, "not a fixed value")
-        .with_help("write the value itself, such as `14`, `yes` or `2024-05-01`")
+    Diagnostic::new(
+        Code::NotConstant,
+        format!("{what} must be a fixed value, but it reads `{read}`"),
+    )
+    .with_primary(span, "not a fixed value")
+    .with_help("write the value itself, such as `14`, `yes` or `2024-05-01`")
 }
 
-fn test_checks_nothing(span: Span, name: &str) -> Diagnostic {
-    Diagnostic::new(Code::TestNeverChecks, format!("the test \"{name}\" checks nothing"))
-        .with_primary(span, "no `expect`")
-        .with_help("add what should come out, e.g. `expect risk_level = high`")
+fn test_checks_nothing(span: Span, name: &str, example: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::TestNeverChecks,
+        format!("the test \"{name}\" checks nothing"),
+    )
+    .with_primary(span, "no `expect`")
+    .with_help(format!("say what should come out, e.g. `expect {example}`"))
 }
 
 fn monotone_output(span: Span, name: &str, ty: &str) -> Diagnostic {
-    Diagnostic::new(Code::MonotoneNotAnswer, format!("`monotone` needs an output that can go up, but `{name}` is `{ty}`"))
-        .with_primary(span, "has no order")
-        .with_help("use an ordered enum, an `int` or a `bool` output")
+    Diagnostic::new(
+        Code::MonotoneNotAnswer,
+        format!("`monotone` needs an output that can go up, but `{name}` is `{ty}`"),
+    )
+    .with_primary(span, "has no order")
+    .with_help("use an ordered enum, an `int` or a `bool` output")
 }
 
 fn monotone_input(span: Span, name: &str, ty: &str) -> Diagnostic {
-    Diagnostic::new(Code::MonotoneNotAnswer, format!("`monotone` varies answers, but {name} is {ty}"))
-        .with_primary(span, "not an answer")
-        .with_help("list answer inputs only, e.g. `monotone risk_level in q1..q24`")
+    Diagnostic::new(
+        Code::MonotoneNotAnswer,
+        format!("`monotone` varies answers, but {name} is {ty}"),
+    )
+    .with_primary(span, "not an answer")
+    .with_help("list answer inputs only, e.g. `monotone risk_level in q1..q24`")
 }

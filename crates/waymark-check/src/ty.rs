@@ -74,7 +74,10 @@ impl Checker<'_> {
     }
 
     pub(crate) fn enum_name(&self, e: EnumId) -> String {
-        self.enums.get(e.0 as usize).map(|d| d.name.clone()).unwrap_or_else(|| "enum".into())
+        self.enums
+            .get(e.0 as usize)
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| "enum".into())
     }
 
     /// True when `<` and `>` compare values of this type.
@@ -90,7 +93,9 @@ impl Checker<'_> {
     pub(crate) fn lower_type(&mut self, inst: InstId, te: &ast::TypeExpr) -> (Ty, Option<Range>) {
         match te {
             ast::TypeExpr::Scalar(s) => {
-                let Some(t) = self.scalar_type(inst, s) else { return (None, None) };
+                let Some(t) = self.scalar_type(inst, s) else {
+                    return (None, None);
+                };
                 let range = self.lower_range(inst, &t, s);
                 (Some(t), range)
             }
@@ -142,11 +147,13 @@ impl Checker<'_> {
             _ => match self.lookup(inst, name) {
                 Some(Decl::Enum(e)) => Type::Enum(e),
                 _ => {
-                    let mut candidates: Vec<String> = BUILTIN_TYPES.iter().map(|s| (*s).to_string()).collect();
+                    let mut candidates: Vec<String> =
+                        BUILTIN_TYPES.iter().map(|s| (*s).to_string()).collect();
                     candidates.extend(self.scope_enum_names(inst));
-                    let suggestion = common_synonym(name)
-                        .map(str::to_string)
-                        .or_else(|| did_you_mean(name, candidates.iter().map(String::as_str)).map(str::to_string));
+                    let suggestion = common_synonym(name).map(str::to_string).or_else(|| {
+                        did_you_mean(name, candidates.iter().map(String::as_str))
+                            .map(str::to_string)
+                    });
                     self.emit(inst, unknown_type(&s.name, suggestion.as_deref()));
                     return None;
                 }
@@ -166,7 +173,11 @@ impl Checker<'_> {
         let hi = r.hi.as_ref().and_then(|b| self.range_bound(inst, t, b));
         if let (Some(l), Some(h)) = (&lo, &hi) {
             if crate::consts::compare(l, h) == Some(std::cmp::Ordering::Greater) {
-                self.emit(inst, range_backwards(r.span, &self.show(l), &self.show(h)));
+                let span = match (&r.lo, &r.hi) {
+                    (Some(a), Some(b)) => a.span().to(b.span()),
+                    _ => r.span,
+                };
+                self.emit(inst, range_backwards(span, &self.show(l), &self.show(h)));
                 return None;
             }
         }
@@ -188,8 +199,14 @@ impl Checker<'_> {
     /// Whether a constant lies inside a range.
     pub(crate) fn in_range(c: &Const, r: &Range) -> bool {
         use std::cmp::Ordering::*;
-        let above_lo = r.lo.as_ref().is_none_or(|lo| matches!(crate::consts::compare(c, lo), Some(Greater | Equal) | None));
-        let below_hi = r.hi.as_ref().is_none_or(|hi| matches!(crate::consts::compare(c, hi), Some(Less | Equal) | None));
+        let above_lo = r
+            .lo
+            .as_ref()
+            .is_none_or(|lo| matches!(crate::consts::compare(c, lo), Some(Greater | Equal) | None));
+        let below_hi = r
+            .hi
+            .as_ref()
+            .is_none_or(|hi| matches!(crate::consts::compare(c, hi), Some(Less | Equal) | None));
         above_lo && below_hi
     }
 
@@ -214,7 +231,8 @@ fn common_synonym(name: &str) -> Option<&'static str> {
 }
 
 fn unknown_type(name: &ast::Ident, suggestion: Option<&str>) -> Diagnostic {
-    let d = Diagnostic::new(Code::UnknownType, format!("unknown type `{}`", name.name)).with_primary(name.span, "no such type");
+    let d = Diagnostic::new(Code::UnknownType, format!("unknown type `{}`", name.name))
+        .with_primary(name.span, "no such type");
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d.with_help("types are `answer`, `bool`, `int`, `number`, `text`, `date`, or the name of an `enum` in this file"),
@@ -222,9 +240,12 @@ fn unknown_type(name: &ast::Ident, suggestion: Option<&str>) -> Diagnostic {
 }
 
 fn range_backwards(span: Span, lo: &str, hi: &str) -> Diagnostic {
-    Diagnostic::new(Code::BadRange, format!("the range `{lo}..{hi}` is empty: its lower end is above its upper end"))
-        .with_primary(span, "lower end above upper end")
-        .with_help(format!("write the lower end first: `{hi}..{lo}`"))
+    Diagnostic::new(
+        Code::BadRange,
+        format!("the range `{lo}..{hi}` is empty: its lower end is above its upper end"),
+    )
+    .with_primary(span, "lower end above upper end")
+    .with_help(format!("write the lower end first: `{hi}..{lo}`"))
 }
 
 fn range_on_non_number(span: Span, ty: &str) -> Diagnostic {
@@ -240,15 +261,26 @@ fn range_not_allowed(span: Span, what: &str) -> Diagnostic {
 }
 
 fn decimal_bound_on_int(span: Span, text: &str) -> Diagnostic {
-    Diagnostic::new(Code::TypeMismatch, format!("`{text}` is not a whole number, but the range is for an `int`"))
-        .with_primary(span, "decimal bound")
-        .with_help("use whole numbers for the ends of an `int` range, or make the type `number`")
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("`{text}` is not a whole number, but the range is for an `int`"),
+    )
+    .with_primary(span, "decimal bound")
+    .with_help("use whole numbers for the ends of an `int` range, or make the type `number`")
 }
 
 fn enum_too_large_for_set(span: Span, name: &str, n: usize) -> Diagnostic {
-    Diagnostic::new(Code::BadSetType, format!("`{name}` has {n} values, too many for a set"))
-        .with_primary(span, format!("a set can hold at most {MAX_SET_VARIANTS} different values"))
-        .with_help(format!("split `{name}` into smaller enums of at most {MAX_SET_VARIANTS} values"))
+    Diagnostic::new(
+        Code::BadSetType,
+        format!("`{name}` has {n} values, too many for a set"),
+    )
+    .with_primary(
+        span,
+        format!("a set can hold at most {MAX_SET_VARIANTS} different values"),
+    )
+    .with_help(format!(
+        "split `{name}` into smaller enums of at most {MAX_SET_VARIANTS} values"
+    ))
 }
 
 fn set_of_non_enum(span: Span, ty: &str) -> Diagnostic {

@@ -24,6 +24,10 @@ impl std::fmt::Display for CompileError {
 
 impl std::error::Error for CompileError {}
 
+/// A right side of `and`/`or` with at most this many instructions is computed rather than
+/// skipped: a jump costs more than that much work.
+const SHORT_RIGHT_SIDE: usize = 2;
+
 /// Compiles a checked ruleset.
 pub fn compile(rs: &hir::Ruleset) -> Result<Program, CompileError> {
     let mut c = Compiler::new(rs);
@@ -47,6 +51,10 @@ struct Compiler<'a> {
     outputs: Vec<OutputInfo>,
     let_reads: Vec<Option<Vec<u32>>>,
     output_reads: Vec<Option<Vec<u32>>>,
+    /// Pure instructions already emitted (with a placeholder destination), and their slots.
+    cse: HashMap<Instr, Slot>,
+    /// The keys added to `cse` inside each open region that may be skipped at run time.
+    cse_log: Vec<Vec<Instr>>,
 }
 
 impl<'a> Compiler<'a> {
@@ -67,6 +75,8 @@ impl<'a> Compiler<'a> {
             outputs: Vec::new(),
             let_reads: vec![None; rs.lets.len()],
             output_reads: vec![None; rs.outputs.len()],
+            cse: HashMap::new(),
+            cse_log: vec![Vec::new()],
         }
     }
 
@@ -84,6 +94,22 @@ impl<'a> Compiler<'a> {
         self.consts.push((s, c.clone()));
         self.const_slots.insert(c, s);
         s
+    }
+
+    /// Emits a pure instruction, or reuses the slot of an identical one already emitted
+    /// where it is certain to have run.
+    fn emit(&mut self, make: impl Fn(Slot) -> Instr) -> Slot {
+        let key = make(Slot::MAX);
+        if let Some(s) = self.cse.get(&key) {
+            return *s;
+        }
+        let dst = self.slot();
+        self.code.push(make(dst));
+        self.cse.insert(key, dst);
+        if let Some(log) = self.cse_log.last_mut() {
+            log.push(key);
+        }
+        dst
     }
 
     fn pool(&mut self, slots: &[Slot]) -> (u32, u32) {
@@ -146,9 +172,15 @@ impl<'a> Compiler<'a> {
                 None => return Err(CompileError(format!("exception to `{}` is ordered after it", def.name))),
             }
         }
-        let status = self.slot();
-        let (start, len) = self.pool(&exc);
-        self.code.push(Instr::Rule { dst: status, cond, start, len });
+        // A rule with no exceptions fires exactly when its condition holds.
+        let status = if exc.is_empty() {
+            cond
+        } else {
+            let status = self.slot();
+            let (start, len) = self.pool(&exc);
+            self.code.push(Instr::Rule { dst: status, cond, start, len });
+            status
+        };
         self.rule_status[id.0 as usize] = Some(status);
         let rule_index = id.0;
         let mut values = Vec::new();
@@ -466,21 +498,15 @@ impl<'a> Compiler<'a> {
                     slots.push(self.expr(i)?);
                 }
                 let (start, len) = self.pool(&slots);
-                let dst = self.slot();
-                self.code.push(Instr::MakeSet { dst, start, len });
-                dst
+                self.emit(|dst| Instr::MakeSet { dst, start, len })
             }
             ExprKind::Not(a) => {
                 let a = self.expr(a)?;
-                let dst = self.slot();
-                self.code.push(Instr::Not { dst, a });
-                dst
+                self.emit(|dst| Instr::Not { dst, a })
             }
             ExprKind::Neg(a) => {
                 let a = self.expr(a)?;
-                let dst = self.slot();
-                self.code.push(Instr::Neg { dst, a });
-                dst
+                self.emit(|dst| Instr::Neg { dst, a })
             }
             ExprKind::And(a, b) => self.logic(a, b, true)?,
             ExprKind::Or(a, b) => self.logic(a, b, false)?,
@@ -505,9 +531,7 @@ impl<'a> Compiler<'a> {
                 }
                 let a = self.expr(a)?;
                 let b = self.expr(b)?;
-                let dst = self.slot();
-                self.code.push(Instr::Cmp { dst, op: cmp(*op), a, b });
-                dst
+                self.emit(|dst| Instr::Cmp { dst, op: cmp(*op), a, b })
             }
             ExprKind::Arith(op, a, b) => {
                 let a = self.expr(a)?;
@@ -537,15 +561,11 @@ impl<'a> Compiler<'a> {
             ExprKind::DateShift { date, amount, unit, subtract } => {
                 let date = self.expr(date)?;
                 let amount = self.expr(amount)?;
-                let dst = self.slot();
-                self.code.push(Instr::Shift { dst, date, amount, unit: *unit, subtract: *subtract });
-                dst
+                self.emit(|dst| Instr::Shift { dst, date, amount, unit: *unit, subtract: *subtract })
             }
             ExprKind::Is(a, test) => {
                 let a = self.expr(a)?;
-                let dst = self.slot();
-                self.code.push(Instr::Is { dst, a, test: is_test(*test) });
-                dst
+                self.emit(|dst| Instr::Is { dst, a, test: is_test(*test) })
             }
             ExprKind::In(a, coll) => {
                 if let ExprKind::List(items) = &coll.kind {
@@ -566,16 +586,12 @@ impl<'a> Compiler<'a> {
                 }
                 let a = self.expr(a)?;
                 let b = self.expr(coll)?;
-                let dst = self.slot();
-                self.code.push(Instr::In { dst, a, b });
-                dst
+                self.emit(|dst| Instr::In { dst, a, b })
             }
             ExprKind::Within { date, amount, unit, direction, anchor } => {
                 let date = self.expr(date)?;
                 let (lo, hi) = self.window(amount, *unit, *direction, anchor)?;
-                let dst = self.slot();
-                self.code.push(Instr::Between { dst, date, lo, hi });
-                dst
+                self.emit(|dst| Instr::Between { dst, date, lo, hi })
             }
             ExprKind::CountValue(what, list) => {
                 let what = counted(*what);
@@ -587,49 +603,37 @@ impl<'a> Compiler<'a> {
                             slots.push(self.expr(i)?);
                         }
                         let (start, len) = self.pool(&slots);
-                        let dst = self.slot();
-                        self.code.push(Instr::CountSlots { dst, what, start, len });
-                        dst
+                        self.emit(|dst| Instr::CountSlots { dst, what, start, len })
                     }
                     None => {
                         let list = self.expr(list)?;
-                        let dst = self.slot();
-                        self.code.push(Instr::CountList { dst, what, list });
-                        dst
+                        self.emit(|dst| Instr::CountList { dst, what, list })
                     }
                 }
             }
             ExprKind::CountWithin { list, amount, unit, direction, anchor } => {
                 let list = self.expr(list)?;
                 let (lo, hi) = self.window(amount, *unit, *direction, anchor)?;
-                let dst = self.slot();
-                self.code.push(Instr::CountBetween { dst, list, lo, hi });
-                dst
+                self.emit(|dst| Instr::CountBetween { dst, list, lo, hi })
             }
             ExprKind::CountBetween(list, lo, hi) => {
                 let list = self.expr(list)?;
                 let lo = self.expr(lo)?;
                 let hi = self.expr(hi)?;
-                let dst = self.slot();
-                self.code.push(Instr::CountBetween { dst, list, lo, hi });
-                dst
+                self.emit(|dst| Instr::CountBetween { dst, list, lo, hi })
             }
             ExprKind::CountAll(a) => {
                 if let Some(items) = self.list_items(a) {
                     return Ok(self.constant(ConstVal::Int(items.len() as i64)));
                 }
                 let a = self.expr(a)?;
-                let dst = self.slot();
-                self.code.push(Instr::CountAll { dst, a });
-                dst
+                self.emit(|dst| Instr::CountAll { dst, a })
             }
             ExprKind::If(c, a, b) => {
                 let c = self.expr(c)?;
                 let a = self.expr(a)?;
                 let b = self.expr(b)?;
-                let dst = self.slot();
-                self.code.push(Instr::Select { dst, c, a, b });
-                dst
+                self.emit(|dst| Instr::Select { dst, c, a, b })
             }
             ExprKind::Min(args) | ExprKind::Max(args) => {
                 let mut slots = Vec::new();
@@ -637,9 +641,7 @@ impl<'a> Compiler<'a> {
                     slots.push(self.expr(a)?);
                 }
                 let (start, len) = self.pool(&slots);
-                let dst = self.slot();
-                self.code.push(Instr::MinMax { dst, max: matches!(e.kind, ExprKind::Max(_)), start, len });
-                dst
+                self.emit(|dst| Instr::MinMax { dst, max: matches!(e.kind, ExprKind::Max(_)), start, len })
             }
         })
     }
@@ -668,9 +670,8 @@ impl<'a> Compiler<'a> {
     ) -> Result<(Slot, Slot), CompileError> {
         let amount = self.expr(amount)?;
         let anchor = self.expr(anchor)?;
-        let moved = self.slot();
         let subtract = direction == hir::Direction::Before;
-        self.code.push(Instr::Shift { dst: moved, date: anchor, amount, unit, subtract });
+        let moved = self.emit(|dst| Instr::Shift { dst, date: anchor, amount, unit, subtract });
         Ok(if subtract { (moved, anchor) } else { (anchor, moved) })
     }
 
@@ -681,12 +682,9 @@ impl<'a> Compiler<'a> {
             _ => Test::Unknown,
         };
         let a = self.expr(a)?;
-        let dst = self.slot();
-        self.code.push(Instr::Is { dst, a, test });
+        let dst = self.emit(|dst| Instr::Is { dst, a, test });
         if op == hir::CmpOp::Ne {
-            let n = self.slot();
-            self.code.push(Instr::Not { dst: n, a: dst });
-            return Ok(n);
+            return Ok(self.emit(|n| Instr::Not { dst: n, a: dst }));
         }
         Ok(dst)
     }
@@ -698,7 +696,24 @@ impl<'a> Compiler<'a> {
         self.code.push(Instr::Copy { dst, src: sa });
         let jump_at = self.code.len();
         self.code.push(if is_and { Instr::SkipIfFalse { a: dst, skip: 0 } } else { Instr::SkipIfTrue { a: dst, skip: 0 } });
-        let sb = self.expr(b)?;
+        self.cse_log.push(Vec::new());
+        let sb = self.expr(b);
+        let inner = self.cse_log.pop().unwrap_or_default();
+        let sb = sb?;
+        if self.code.len() - jump_at - 1 <= SHORT_RIGHT_SIDE {
+            // The right side costs less than the jump: drop the copy and the jump. Its
+            // instructions now always run, so what they computed may be reused anywhere.
+            if let Some(log) = self.cse_log.last_mut() {
+                log.extend(inner);
+            }
+            self.code.drain(jump_at - 1..=jump_at);
+            self.code.push(if is_and { Instr::And { dst, a: sa, b: sb } } else { Instr::Or { dst, a: sa, b: sb } });
+            return Ok(dst);
+        }
+        // What the skippable right side computed may not have run: forget it.
+        for key in inner {
+            self.cse.remove(&key);
+        }
         self.code.push(if is_and { Instr::And { dst, a: dst, b: sb } } else { Instr::Or { dst, a: dst, b: sb } });
         let skip = (self.code.len() - jump_at - 1) as u32;
         if let Some(j) = self.code.get_mut(jump_at) {

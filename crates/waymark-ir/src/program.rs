@@ -93,7 +93,7 @@ pub enum ConstVal {
 }
 
 /// A comparison.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Cmp {
     /// `=`.
     Eq,
@@ -124,7 +124,7 @@ impl Cmp {
 }
 
 /// Arithmetic and set operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BinOp {
     /// `+`.
     Add,
@@ -143,7 +143,7 @@ pub enum BinOp {
 }
 
 /// The `is` tests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Test {
     /// Answer is yes.
     Yes,
@@ -158,7 +158,7 @@ pub enum Test {
 }
 
 /// What `count … in` counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Counted {
     /// Yes answers.
     Yes,
@@ -174,7 +174,7 @@ pub enum Counted {
 
 /// One instruction. Operands are slots unless named otherwise; `pool` ranges index
 /// [`Program::pool`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Instr {
     /// `dst = src`.
     Copy { dst: Slot, src: Slot },
