@@ -162,10 +162,10 @@ pub(crate) fn fold(e: &Expr) -> Option<Const> {
                 };
             }
             let best = best?;
-            if e.ty == Type::Number {
-                if let Const::Int(v) = best {
-                    return Some(Const::Number(Decimal::from(v)));
-                }
+            if e.ty == Type::Number
+                && let Const::Int(v) = best
+            {
+                return Some(Const::Number(Decimal::from(v)));
             }
             Some(best)
         }

@@ -290,12 +290,11 @@ impl<'a> Checker<'a> {
 
     fn declare_output(&mut self, inst: InstId, d: &'a ast::OutputDecl) {
         let (ty, range) = self.lower_type(inst, &d.ty);
-        if range.is_some() {
-            if let ast::TypeExpr::Scalar(s) = &d.ty {
-                if let Some(r) = &s.range {
-                    self.emit(inst, output_range(r.span));
-                }
-            }
+        if range.is_some()
+            && let ast::TypeExpr::Scalar(s) = &d.ty
+            && let Some(r) = &s.range
+        {
+            self.emit(inst, output_range(r.span));
         }
         let id = OutputId(self.outputs.len() as u32);
         let loc = self.loc(inst, d.name.span);
@@ -490,16 +489,16 @@ impl<'a> Checker<'a> {
                         }
                         Some(c) => {
                             let range = self.params.get(i).and_then(|p| p.range.clone());
-                            if let Some(r) = range {
-                                if !Self::in_range(&c, &r) {
-                                    let d = default_out_of_range(
-                                        &decl.default,
-                                        &name,
-                                        &self.show(&c),
-                                        &self.show_range(&r),
-                                    );
-                                    self.emit(inst, d);
-                                }
+                            if let Some(r) = range
+                                && !Self::in_range(&c, &r)
+                            {
+                                let d = default_out_of_range(
+                                    &decl.default,
+                                    &name,
+                                    &self.show(&c),
+                                    &self.show_range(&r),
+                                );
+                                self.emit(inst, d);
                             }
                             if let Some(p) = self.params.get_mut(i) {
                                 p.default = c;
@@ -520,17 +519,18 @@ impl<'a> Checker<'a> {
                     self.emit(parent, binding_not_static(&b.value, &name, &what));
                 } else if let Some(c) = crate::consts::fold(&bound) {
                     let range = self.params.get(i).and_then(|p| p.range.clone());
-                    if let Some(r) = range {
-                        if !Self::in_range(&c, &r) && c != Const::Unknown {
-                            let d = value_out_of_range(
-                                b.value.span,
-                                &name,
-                                &self.show(&c),
-                                &self.show_range(&r),
-                                "parameter",
-                            );
-                            self.emit(parent, d);
-                        }
+                    if let Some(r) = range
+                        && !Self::in_range(&c, &r)
+                        && c != Const::Unknown
+                    {
+                        let d = value_out_of_range(
+                            b.value.span,
+                            &name,
+                            &self.show(&c),
+                            &self.show_range(&r),
+                            "parameter",
+                        );
+                        self.emit(parent, d);
                     }
                 }
                 if let Some(p) = self.params.get_mut(id.0 as usize) {

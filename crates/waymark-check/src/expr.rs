@@ -503,10 +503,9 @@ impl<'a> Checker<'a> {
                 if let Some((e, idx)) = self
                     .wanted_variant(want, &one.name)
                     .or_else(|| named.first().copied())
+                    && at != inst
                 {
-                    if at != inst {
-                        return self.variant_expr(inst, e, idx, span);
-                    }
+                    return self.variant_expr(inst, e, idx, span);
                 }
                 let candidates = self.addressable(at);
                 let suggestion = self.suggest(&one.name, candidates.iter().map(String::as_str));
@@ -676,10 +675,10 @@ impl<'a> Checker<'a> {
                 if let Some((e, idx)) = wanted {
                     return self.variant_expr(inst, e, idx, span);
                 }
-                if let Some(e) = Self::wanted_enum(want) {
-                    if self.variants_named(inst, name).is_empty() {
-                        return self.unknown_variant(inst, e, name, span);
-                    }
+                if let Some(e) = Self::wanted_enum(want)
+                    && self.variants_named(inst, name).is_empty()
+                {
+                    return self.unknown_variant(inst, e, name, span);
                 }
                 let named = self.variants_named(inst, name);
                 match named.as_slice() {
@@ -870,10 +869,10 @@ impl<'a> Checker<'a> {
             let Some(x) = items.get(i) else { continue };
             let w = elem.map(Type::Enum);
             let (h, t) = self.expr(inst, x, w.as_ref());
-            if elem.is_none() {
-                if let Some(Type::Enum(e)) = &t {
-                    elem = Some(*e);
-                }
+            if elem.is_none()
+                && let Some(Type::Enum(e)) = &t
+            {
+                elem = Some(*e);
             }
             done.push((i, h, t, x.span));
         }
@@ -1825,7 +1824,7 @@ fn compare_with_unknown(span: Span, subject: &str, op: CmpOp) -> Diagnostic {
     };
     Diagnostic::new(
         Code::TypeMismatch,
-        format!("comparing with `unknown` is never true or false"),
+        "comparing with `unknown` is never true or false".to_string(),
     )
     .with_primary(span, "always unknown")
     .with_help(format!("write `{subject} {test}`"))

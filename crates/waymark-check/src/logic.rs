@@ -131,10 +131,11 @@ fn finite_index(c: &Const) -> Option<u32> {
 
 /// The expression inside a `x + 0.0` widening, which does not change which values compare.
 fn unwiden(e: &Expr) -> &Expr {
-    if let ExprKind::Arith(ArithOp::Add, a, b) = &e.kind {
-        if a.ty == Type::Int && matches!(b.kind, ExprKind::Const(Const::Number(z)) if z.is_zero()) {
-            return a;
-        }
+    if let ExprKind::Arith(ArithOp::Add, a, b) = &e.kind
+        && a.ty == Type::Int
+        && matches!(b.kind, ExprKind::Const(Const::Number(z)) if z.is_zero())
+    {
+        return a;
     }
     e
 }
@@ -350,7 +351,8 @@ impl Checker<'_> {
                 Some(d) => (
                     Some(&d.ty),
                     d.range.as_ref(),
-                    d.optional || d.ty == Type::Answer,
+                    // Even a required input may be left out of a test's facts.
+                    true,
                 ),
                 None => (None, None, true),
             },
@@ -510,10 +512,8 @@ impl Checker<'_> {
         crate::order::visit(condition, &mut |x| {
             size += 1;
             match &x.kind {
-                ExprKind::Input(i) => {
-                    if !inputs.contains(i) {
-                        inputs.push(*i);
-                    }
+                ExprKind::Input(i) if !inputs.contains(i) => {
+                    inputs.push(*i);
                 }
                 ExprKind::Param(_) | ExprKind::Let(_) | ExprKind::Output(_) => other = true,
                 _ => {}
@@ -542,7 +542,8 @@ impl Checker<'_> {
                 }
                 _ => return None,
             };
-            if def.optional && def.ty != Type::Answer {
+            // Even a required input may be left out of a test's facts.
+            if def.ty != Type::Answer {
                 values.push(Const::Unknown);
             }
             combos = combos.checked_mul(values.len() as u64)?;

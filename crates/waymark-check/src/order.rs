@@ -394,9 +394,10 @@ impl Checker<'_> {
 fn unused(code: Code, span: Span, name: &str, what: &str) -> Diagnostic {
     Diagnostic::new(code, format!("the {what} `{name}` is never used"))
         .with_primary(span, "nothing reads this")
-        .with_help(format!(
+        .with_help(
             "use it in a rule, table or formula, or remove it; tests do not count as uses"
-        ))
+                .to_string(),
+        )
 }
 
 /// A shortest cycle from `start` back to itself inside `members`.
@@ -488,10 +489,10 @@ fn strongly_connected(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
                 None => {
                     calls.pop();
                     let lv = low.get(v).copied().unwrap_or(0);
-                    if let Some(&(parent, _)) = calls.last() {
-                        if let Some(l) = low.get_mut(parent) {
-                            *l = (*l).min(lv);
-                        }
+                    if let Some(&(parent, _)) = calls.last()
+                        && let Some(l) = low.get_mut(parent)
+                    {
+                        *l = (*l).min(lv);
                     }
                     if Some(&lv) == index.get(v) {
                         let mut scc = Vec::new();
@@ -557,7 +558,7 @@ mod tests {
         assert!(sccs.contains(&vec![0, 1, 2]));
         let members: HashSet<usize> = [0, 1, 2].into_iter().collect();
         assert_eq!(cycle_through(0, &deps, &members), vec![0, 1, 2, 0]);
-        let order = topological(&vec![vec![1], vec![], vec![0, 1]]);
+        let order = topological(&[vec![1], vec![], vec![0, 1]]);
         assert_eq!(order, vec![1, 0, 2]);
     }
 }

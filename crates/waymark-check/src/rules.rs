@@ -608,16 +608,15 @@ impl<'a> Checker<'a> {
                     }
                     true
                 });
-                if let (Some(o), HitPolicy::Collect) = (out, decl.hit) {
-                    if self.combine_of(self.output_ty(o).as_ref()) == Combine::Single
-                        && self.output_ty(o).is_some()
-                    {
-                        let ty = self
-                            .output_ty(o)
-                            .map(|t| self.type_name(&t))
-                            .unwrap_or_default();
-                        self.emit(inst, collect_single(p.span, &p.dotted(), &ty));
-                    }
+                if let (Some(o), HitPolicy::Collect) = (out, decl.hit)
+                    && self.combine_of(self.output_ty(o).as_ref()) == Combine::Single
+                    && self.output_ty(o).is_some()
+                {
+                    let ty = self
+                        .output_ty(o)
+                        .map(|t| self.type_name(&t))
+                        .unwrap_or_default();
+                    self.emit(inst, collect_single(p.span, &p.dotted(), &ty));
                 }
                 outs.push(out);
             }
@@ -712,16 +711,16 @@ impl<'a> Checker<'a> {
             ast::Cell::Compare(op, e, span) => {
                 let (h, t) = self.expr(inst, e, col);
                 let h = self.coerce(inst, e, h, t, col, &|| "a value in this column".into());
-                if let (Some(c), false) = (col, matches!(op, CmpOp::Eq | CmpOp::Ne)) {
-                    if !self.is_ordered(c) {
-                        let name = self.type_name(c);
-                        let code = if matches!(c, Type::Enum(_)) {
-                            Code::UnorderedComparison
-                        } else {
-                            Code::TypeMismatch
-                        };
-                        self.emit(inst, unordered_cell(*span, *op, &name, code));
-                    }
+                if let (Some(c), false) = (col, matches!(op, CmpOp::Eq | CmpOp::Ne))
+                    && !self.is_ordered(c)
+                {
+                    let name = self.type_name(c);
+                    let code = if matches!(c, Type::Enum(_)) {
+                        Code::UnorderedComparison
+                    } else {
+                        Code::TypeMismatch
+                    };
+                    self.emit(inst, unordered_cell(*span, *op, &name, code));
                 }
                 match crate::consts::fold(&h) {
                     Some(c) => CellTest::Compare(*op, c),
@@ -796,11 +795,9 @@ impl<'a> Checker<'a> {
             match &decl.value {
                 ast::OutputValue::Computed(_) => {}
                 ast::OutputValue::Rules | ast::OutputValue::Default(_)
-                    if first_writer.is_none() =>
+                    if first_writer.is_none() && !quiet =>
                 {
-                    if !quiet {
-                        self.emit(inst, output_never_set(decl.name.span, &decl.name.name));
-                    }
+                    self.emit(inst, output_never_set(decl.name.span, &decl.name.name));
                 }
                 ast::OutputValue::Rules if combine != Combine::Union => {
                     let at = first_writer.and_then(|w| self.writer_span(w));

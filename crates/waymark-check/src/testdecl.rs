@@ -132,22 +132,22 @@ impl Checker<'_> {
                     .inputs
                     .get(input.0 as usize)
                     .and_then(|d| d.range.clone())
+                    && value != Const::Unknown
+                    && !Self::in_range(&value, &r)
                 {
-                    if value != Const::Unknown && !Self::in_range(&value, &r) {
-                        let name = self
-                            .inputs
-                            .get(input.0 as usize)
-                            .map(|d| d.name.clone())
-                            .unwrap_or_default();
-                        let d = value_out_of_range(
-                            fact.value.span,
-                            &name,
-                            &self.show(&value),
-                            &self.show_range(&r),
-                            "input",
-                        );
-                        self.emit(ROOT, d);
-                    }
+                    let name = self
+                        .inputs
+                        .get(input.0 as usize)
+                        .map(|d| d.name.clone())
+                        .unwrap_or_default();
+                    let d = value_out_of_range(
+                        fact.value.span,
+                        &name,
+                        &self.show(&value),
+                        &self.show_range(&r),
+                        "input",
+                    );
+                    self.emit(ROOT, d);
                 }
                 facts.push((input, value));
             }
@@ -222,10 +222,7 @@ impl Checker<'_> {
             .last()
             .map(|s| s.name.clone())
             .unwrap_or_default();
-        let what = match self.lookup(ROOT, &name) {
-            Some(d) => Some(d.phrase()),
-            None => None,
-        };
+        let what = self.lookup(ROOT, &name).map(|d| d.phrase());
         let help = if path.segments.len() > 1 && self.input_by_name.contains_key(&last) {
             format!("inputs are shared by name across imports: write `{last}`")
         } else if matches!(self.lookup(ROOT, &name), Some(Decl::Param(_))) {
@@ -316,17 +313,17 @@ impl Checker<'_> {
             else {
                 continue;
             };
-            if let Some(r) = self.params.get(p.0 as usize).and_then(|d| d.range.clone()) {
-                if !Self::in_range(&c, &r) {
-                    let d = value_out_of_range(
-                        b.value.span,
-                        &b.name.name,
-                        &self.show(&c),
-                        &self.show_range(&r),
-                        "parameter",
-                    );
-                    self.emit(ROOT, d);
-                }
+            if let Some(r) = self.params.get(p.0 as usize).and_then(|d| d.range.clone())
+                && !Self::in_range(&c, &r)
+            {
+                let d = value_out_of_range(
+                    b.value.span,
+                    &b.name.name,
+                    &self.show(&c),
+                    &self.show_range(&r),
+                    "parameter",
+                );
+                self.emit(ROOT, d);
             }
             out.push((p, c));
         }

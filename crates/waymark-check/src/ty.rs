@@ -171,15 +171,15 @@ impl Checker<'_> {
         }
         let lo = r.lo.as_ref().and_then(|b| self.range_bound(inst, t, b));
         let hi = r.hi.as_ref().and_then(|b| self.range_bound(inst, t, b));
-        if let (Some(l), Some(h)) = (&lo, &hi) {
-            if crate::consts::compare(l, h) == Some(std::cmp::Ordering::Greater) {
-                let span = match (&r.lo, &r.hi) {
-                    (Some(a), Some(b)) => a.span().to(b.span()),
-                    _ => r.span,
-                };
-                self.emit(inst, range_backwards(span, &self.show(l), &self.show(h)));
-                return None;
-            }
+        if let (Some(l), Some(h)) = (&lo, &hi)
+            && crate::consts::compare(l, h) == Some(std::cmp::Ordering::Greater)
+        {
+            let span = match (&r.lo, &r.hi) {
+                (Some(a), Some(b)) => a.span().to(b.span()),
+                _ => r.span,
+            };
+            self.emit(inst, range_backwards(span, &self.show(l), &self.show(h)));
+            return None;
         }
         Some(Range { lo, hi })
     }

@@ -406,10 +406,13 @@ fn render_decision(rules: &Ruleset, d: &Decision) -> String {
         }
         if let Some(misses) = ex.get("nearest_misses").and_then(Json::as_array).filter(|m| !m.is_empty()) {
             s.push_str("\nNearest misses\n");
-            for m in misses {
+            for m in misses.iter().take(6) {
                 let text = m.get("text").map(show).unwrap_or_default();
                 let label = m.get("label").and_then(Json::as_str).unwrap_or("");
                 s.push_str(&format!("  - {text} ({label})\n"));
+            }
+            if misses.len() > 6 {
+                s.push_str(&format!("  … and {} more with --format json\n", misses.len() - 6));
             }
         }
         if let Some(qs) = ex.get("next_questions").and_then(Json::as_array).filter(|q| !q.is_empty()) {

@@ -475,7 +475,79 @@ fn output_run(l: &Loaded, facts: &Facts, s: &mut Scratch, o: usize) {
     set(s, out.slot, v);
 }
 
+/// The common cases without tables: levels from rules, sets from rules, single
+/// conditions and values. `None` hands the case to the general path.
+#[inline]
+fn combine_fast(s: &Scratch, out: &OutputInfo, default: Option<Val>) -> Option<Val> {
+    if !out.tables.is_empty() {
+        return None;
+    }
+    match out.combine {
+        Combine::Max => {
+            let Some(Val::Enum(mut best)) = default else { return None };
+            let mut maybe = 0u32;
+            let mut any_maybe = false;
+            for c in &out.contributions {
+                match (get(s, c.status), get(s, c.value)) {
+                    (Val::Bool(false), _) => {}
+                    (Val::Bool(true), Val::Enum(v)) => best = best.max(v),
+                    (Val::Unknown, Val::Enum(v)) => {
+                        any_maybe = true;
+                        maybe = maybe.max(v);
+                    }
+                    _ => return None,
+                }
+            }
+            Some(if any_maybe && maybe > best { Val::Unknown } else { Val::Enum(best) })
+        }
+        Combine::Union => {
+            let mut bits = match default {
+                None => 0,
+                Some(Val::Set(b)) => b,
+                Some(_) => return None,
+            };
+            let mut maybe = 0u64;
+            for c in &out.contributions {
+                let v = match get(s, c.value) {
+                    Val::Enum(e) if e < 64 => 1u64 << e,
+                    Val::Set(b) => b,
+                    _ => return None,
+                };
+                match get(s, c.status) {
+                    Val::Bool(true) => bits |= v,
+                    Val::Bool(false) => {}
+                    _ => maybe |= v,
+                }
+            }
+            Some(if maybe & !bits != 0 { Val::Unknown } else { Val::Set(bits) })
+        }
+        Combine::Single => {
+            let mut value = None;
+            let mut maybe = false;
+            for c in &out.contributions {
+                match (get(s, c.status), get(s, c.value)) {
+                    (Val::Bool(false), _) => {}
+                    (Val::Bool(true), v @ (Val::Bool(_) | Val::Enum(_) | Val::Int(_))) => match value {
+                        None => value = Some(v),
+                        Some(prev) if prev == v => {}
+                        Some(_) => return None,
+                    },
+                    (Val::Unknown, Val::Bool(_) | Val::Enum(_) | Val::Int(_)) => maybe = true,
+                    _ => return None,
+                }
+            }
+            if maybe {
+                return None;
+            }
+            Some(value.or(default).unwrap_or(Val::Unknown))
+        }
+    }
+}
+
 fn combine(l: &Loaded, facts: &Facts, s: &Scratch, out: &OutputInfo, default: Option<Val>) -> Val {
+    if let Some(v) = combine_fast(s, out, default) {
+        return v;
+    }
     // Definite value so far, whether any fired value was unknown, and the values that
     // might still contribute.
     let mut fired: Option<Val> = None;

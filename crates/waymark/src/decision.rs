@@ -132,10 +132,19 @@ pub fn explanation_json(l: &Loaded, facts: &Facts, ex: &Explanation) -> Json {
         }
         outputs.insert(out.name.clone(), Json::Object(entry));
     }
-    let misses: Vec<Json> = ex
-        .misses
-        .iter()
-        .filter(|m| p.rules.get(m.rule).is_some_and(|r| r.public || r.exception_to.is_none()))
+    // The ruleset's own rules first; a threshold missed by several copies of an imported
+    // rule is shown once; exceptions (which would only take something away) are left out.
+    let own = |m: &&waymark_eval::Miss| p.rules.get(m.rule).is_some_and(|r| r.public);
+    let mut ordered: Vec<&waymark_eval::Miss> = ex.misses.iter().filter(own).collect();
+    ordered.extend(ex.misses.iter().filter(|m| !own(m)));
+    let mut seen = std::collections::HashSet::new();
+    let misses: Vec<Json> = ordered
+        .into_iter()
+        .filter(|m| p.rules.get(m.rule).is_some_and(|r| r.exception_to.is_none()))
+        .filter(|m| {
+            let subject = m.subject.rsplit('.').next().unwrap_or(&m.subject).to_string();
+            seen.insert((subject, m.op, format!("{:?}", m.limit)))
+        })
         .map(|m| {
             let rule = p.rules.get(m.rule);
             let plain = |v: Val| value_json(l, facts, &Ty::Int, v);
