@@ -1,4 +1,5 @@
 //! Criterion benchmarks of every stage: parse, check, compile, evaluate (with and without
+#![allow(clippy::expect_used, reason = "a benchmark whose fixture is broken should stop at once")]
 //! explanation), against the hand-written MARAC decision in the same run.
 
 use std::hint::black_box;

@@ -129,12 +129,11 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> u8 {
         let formatted = waymark_syntax::format(&parse.ruleset, &parse.file.text);
         if formatted.as_bytes() != bytes.as_slice() {
             changed.push(f.clone());
-            if !check_only {
-                if let Err(e) = std::fs::write(f, formatted) {
+            if !check_only
+                && let Err(e) = std::fs::write(f, formatted) {
                     eprintln!("error: cannot write `{}`: {e}", f.display());
                     return USAGE;
                 }
-            }
         }
     }
     if check_only {

@@ -86,11 +86,10 @@ pub(crate) fn build(consts: &[(Slot, ConstVal)], columns: &[hir::Expr], rows: &[
                 None => points.last().map_or(0, |p| p + 1),
             };
             for (r, row) in tests.iter().enumerate() {
-                if row.get(col).is_some_and(|t| t.matches(representative)) {
-                    if let Some(w) = bits.get_mut(seg * words + r / 64) {
+                if row.get(col).is_some_and(|t| t.matches(representative))
+                    && let Some(w) = bits.get_mut(seg * words + r / 64) {
                         *w |= 1u64 << (r % 64);
                     }
-                }
             }
         }
         index_columns.push(ColumnIndex { points, bits });

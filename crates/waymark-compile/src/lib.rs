@@ -345,11 +345,10 @@ impl<'a> Compiler<'a> {
         let mut reads = Vec::new();
         if let Some(o) = self.outputs.get(id.0 as usize) {
             for c in &o.contributions {
-                if let Origin::Rule(r) = c.source {
-                    if let Some(Some(info)) = self.rules.get(r as usize) {
+                if let Origin::Rule(r) = c.source
+                    && let Some(Some(info)) = self.rules.get(r as usize) {
                         reads.extend(info.reads.iter().copied());
                     }
-                }
             }
             for t in &o.tables {
                 if let Some(Some(info)) = self.tables.get(t.table as usize) {
@@ -568,8 +567,8 @@ impl<'a> Compiler<'a> {
                 self.emit(|dst| Instr::Is { dst, a, test: is_test(*test) })
             }
             ExprKind::In(a, coll) => {
-                if let ExprKind::List(items) = &coll.kind {
-                    if items.iter().any(|i| !matches!(i.kind, ExprKind::Const(_))) {
+                if let ExprKind::List(items) = &coll.kind
+                    && items.iter().any(|i| !matches!(i.kind, ExprKind::Const(_))) {
                         // `x in [a, b]` with computed elements: a chain of equalities.
                         let x = self.expr(a)?;
                         let mut acc = self.constant(ConstVal::Bool(false));
@@ -583,7 +582,6 @@ impl<'a> Compiler<'a> {
                         }
                         return Ok(acc);
                     }
-                }
                 let a = self.expr(a)?;
                 let b = self.expr(coll)?;
                 self.emit(|dst| Instr::In { dst, a, b })

@@ -627,13 +627,11 @@ fn combine(l: &Loaded, facts: &Facts, s: &Scratch, out: &OutputInfo, default: Op
     for part in &out.tables {
         if let Some(hits) = s.hits.get(part.table as usize) {
             for (row, status) in hits {
-                if !matches!(status, Val::Bool(_)) {
-                    if let Some(Some(v)) = part.values.get(*row as usize) {
-                        if changes(get(s, *v)) {
+                if !matches!(status, Val::Bool(_))
+                    && let Some(Some(v)) = part.values.get(*row as usize)
+                        && changes(get(s, *v)) {
                             return Val::Unknown;
                         }
-                    }
-                }
             }
         }
     }

@@ -121,11 +121,10 @@ pub(crate) fn specialize(l: &mut Loaded) {
     // must be recomputed every run, so it is never folded into the template.
     let mut writes = vec![0u32; n];
     for instr in &code {
-        if let Some(d) = dst(instr) {
-            if let Some(w) = writes.get_mut(d as usize) {
+        if let Some(d) = dst(instr)
+            && let Some(w) = writes.get_mut(d as usize) {
                 *w += 1;
             }
-        }
     }
     let mut keep = vec![true; code.len()];
     let facts = Facts::unknown(&l.program);
@@ -179,13 +178,11 @@ pub(crate) fn specialize(l: &mut Loaded) {
                 }
             }
         }
-        if let Instr::Output { output } = instr {
-            if let Some(o) = l.program.outputs.get(*output as usize) {
-                if let Some(k) = known.get_mut(o.slot as usize) {
+        if let Instr::Output { output } = instr
+            && let Some(o) = l.program.outputs.get(*output as usize)
+                && let Some(k) = known.get_mut(o.slot as usize) {
                     *k = false;
                 }
-            }
-        }
         i += 1;
     }
     // Dead code: keep what the metadata or a kept instruction reads.
