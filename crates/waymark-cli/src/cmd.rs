@@ -305,6 +305,8 @@ fn eval_stream(rules: &Ruleset, source: &str, out: Option<&Path>, explain: bool)
     };
     let mut bad = 0usize;
     let mut good = 0usize;
+    let mut stream = waymark::CaseStream::new(rules);
+    let mut buffer = Vec::with_capacity(1024);
     for (n, line) in reader.lines().enumerate() {
         let line = match line {
             Ok(l) => l,
@@ -317,18 +319,27 @@ fn eval_stream(rules: &Ruleset, source: &str, out: Option<&Path>, explain: bool)
         if line.trim().is_empty() {
             continue;
         }
-        let result = match serde_json::from_str::<Json>(&line) {
-            Ok(j) => rules.evaluate_json(&j, explain).map_err(|e| e.0),
-            Err(e) => Err(vec![waymark::FactError {
-                input: String::new(),
-                kind: waymark::FactErrorKind::NotAnObject,
-                message: format!("not valid JSON: {e}"),
-            }]),
+        let result = if explain {
+            match serde_json::from_str::<Json>(&line) {
+                Ok(j) => rules.evaluate_json(&j, explain).map(Some).map_err(|e| e.0),
+                Err(e) => Err(vec![waymark::FactError {
+                    input: String::new(),
+                    kind: waymark::FactErrorKind::NotAnObject,
+                    message: format!("not valid JSON: {e}"),
+                }]),
+            }
+        } else {
+            buffer.clear();
+            stream.eval_line(&line, &mut buffer).map(|()| None).map_err(|e| e.0)
         };
         let written = match result {
-            Ok(d) => {
+            Ok(Some(d)) => {
                 good += 1;
                 serde_json::to_writer(&mut writer, &d).map_err(std::io::Error::other)
+            }
+            Ok(None) => {
+                good += 1;
+                writer.write_all(&buffer)
             }
             Err(errors) => {
                 bad += 1;

@@ -19,6 +19,13 @@ impl Facts {
         Facts { vals: vec![Val::Unknown; program.inputs.len()], texts: Vec::new(), lists: Vec::new() }
     }
 
+    /// Makes every input unknown again, keeping the storage for reuse.
+    pub fn reset(&mut self) {
+        self.vals.iter_mut().for_each(|v| *v = Val::Unknown);
+        self.texts.clear();
+        self.lists.clear();
+    }
+
     /// Sets input `i` to a scalar value (not a text or list).
     pub fn set(&mut self, i: usize, v: Val) {
         if let Some(x) = self.vals.get_mut(i) {

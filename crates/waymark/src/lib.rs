@@ -19,6 +19,7 @@
 mod decision;
 mod doc;
 mod facts;
+mod stream;
 mod testing;
 
 use std::cell::RefCell;
@@ -34,6 +35,7 @@ use waymark_ir::program::{ConstVal, Program, Ty};
 
 pub use decision::{const_json, explanation_json, value_json};
 pub use facts::{FactError, FactErrorKind, FactErrors};
+pub use stream::CaseStream;
 pub use testing::{TestOutcome, TestReport};
 pub use waymark_check::hir as checked;
 pub use waymark_diagnostics as diagnostics;
