@@ -207,11 +207,19 @@ impl Checker<'_> {
                     if !self.satisfiable(vec![&earlier.formula, &later.formula], &mut conflicts) {
                         continue;
                     }
-                    let d = conflict(
-                        &name,
-                        (&self.describe(earlier.writer), earlier.span, &earlier.shown),
-                        (&self.describe(later.writer), later.span, &later.shown),
-                    );
+                    let d = match (earlier.writer, later.writer) {
+                        (Writer::Rule(x, _), Writer::Rule(y, _)) if x == y => set_twice(
+                            &name,
+                            &self.describe(later.writer),
+                            (earlier.span, &earlier.shown),
+                            (later.span, &later.shown),
+                        ),
+                        _ => conflict(
+                            &name,
+                            (&self.describe(earlier.writer), earlier.span, &earlier.shown),
+                            (&self.describe(later.writer), later.span, &later.shown),
+                        ),
+                    };
                     self.emit(inst, d);
                     break;
                 }
@@ -223,7 +231,7 @@ impl Checker<'_> {
     fn exempt(&self, a: Writer, b: Writer) -> bool {
         match (a, b) {
             (Writer::Rule(x, _), Writer::Rule(y, _)) => {
-                x == y || self.overrides(x, y) || self.overrides(y, x)
+                self.overrides(x, y) || self.overrides(y, x)
             }
             (Writer::Row(x, _, _), Writer::Row(y, _, _)) => x == y,
             _ => false,
@@ -238,4 +246,14 @@ fn conflict(output: &str, first: (&str, Span, &str), second: (&str, Span, &str))
         .with_primary(b_span, format!("{b} sets `{output}` to `{b_value}`"))
         .with_label(a_span, format!("{a} sets it to `{a_value}`"))
         .with_help("make one an exception to the other (`exception NAME to BASE`), or put them in one `hit first` table")
+}
+
+fn set_twice(output: &str, rule: &str, first: (Span, &str), second: (Span, &str)) -> Diagnostic {
+    Diagnostic::new(
+        Code::ConflictingRules,
+        format!("{rule} sets `{output}` twice, to different values"),
+    )
+    .with_primary(second.0, format!("sets `{output}` to `{}`", second.1))
+    .with_label(first.0, format!("already sets it to `{}`", first.1))
+    .with_help("set each single-valued output once per rule")
 }

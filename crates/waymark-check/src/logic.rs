@@ -744,40 +744,40 @@ fn empty(dom: &Dom) -> bool {
         Known::Finite(bits) => *bits == 0,
         Known::Num { lo, hi, ne, whole } => {
             if *whole {
-                let lo = lo.map(|(v, strict)| {
-                    if strict {
-                        v.floor() + Decimal::ONE
-                    } else {
-                        v.ceil()
-                    }
-                });
-                let hi = hi.map(|(v, strict)| {
-                    if strict {
-                        v.ceil() - Decimal::ONE
-                    } else {
-                        v.floor()
-                    }
-                });
-                match (lo, hi) {
-                    (Some(l), Some(h)) => {
-                        if l > h {
-                            return true;
-                        }
-                        let count = h - l + Decimal::ONE;
-                        if count <= Decimal::from(ne.len()) {
-                            let mut x = l;
-                            while x <= h {
-                                if !ne.contains(&x) {
-                                    return false;
-                                }
-                                x += Decimal::ONE;
-                            }
-                            return true;
-                        }
-                        false
-                    }
-                    _ => false,
+                // Decimal arithmetic can overflow at its extremes: then assume values exist.
+                let lo = match lo {
+                    Some((v, true)) => v.floor().checked_add(Decimal::ONE),
+                    Some((v, false)) => Some(v.ceil()),
+                    None => None,
+                };
+                let hi = match hi {
+                    Some((v, true)) => v.ceil().checked_sub(Decimal::ONE),
+                    Some((v, false)) => Some(v.floor()),
+                    None => None,
+                };
+                let (Some(l), Some(h)) = (lo, hi) else {
+                    return false;
+                };
+                if l > h {
+                    return true;
                 }
+                let Some(count) = h.checked_sub(l).and_then(|d| d.checked_add(Decimal::ONE)) else {
+                    return false;
+                };
+                if count > Decimal::from(ne.len()) {
+                    return false;
+                }
+                let mut x = l;
+                while x <= h {
+                    if !ne.contains(&x) {
+                        return false;
+                    }
+                    match x.checked_add(Decimal::ONE) {
+                        Some(next) => x = next,
+                        None => return false,
+                    }
+                }
+                true
             } else {
                 match (lo, hi) {
                     (Some((l, ls)), Some((h, hs))) => {

@@ -54,7 +54,7 @@ pub(crate) fn expand(
             )),
         );
     }
-    let count = end - start + 1;
+    let count = (end - start).saturating_add(1);
     if count > MAX_RANGE {
         return Err(bad_range(
             span,

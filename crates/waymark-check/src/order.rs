@@ -339,6 +339,8 @@ impl Checker<'_> {
     }
 
     fn report_unused(&mut self, reads: &Reads) {
+        // (code, what, file, span, instance, name) of each unused declaration.
+        let mut found: Vec<(Code, &'static str, FileId, Span, InstId, String)> = Vec::new();
         for (i, m) in self.input_meta.iter().enumerate() {
             if !m.in_root || reads.inputs.contains(&InputId(i as u32)) {
                 continue;
@@ -351,53 +353,84 @@ impl Checker<'_> {
                 .get(i)
                 .map(|d| d.name.clone())
                 .unwrap_or_default();
-            let d = unused(Code::UnusedInput, span, &name, "input");
-            self.diags.push(match self.source_of(inst) {
-                Some(f) => d.in_file(f),
-                None => d,
-            });
+            found.push((
+                Code::UnusedInput,
+                "input",
+                self.file_of(inst),
+                span,
+                inst,
+                name,
+            ));
         }
         // A declaration of an imported file is unused only if no instance of it is used.
-        let mut params: HashMap<(FileId, Span), (bool, InstId, String)> = HashMap::new();
+        let mut decls: HashMap<(Code, FileId, Span), (bool, InstId, String)> = HashMap::new();
         for (i, m) in self.param_meta.iter().enumerate() {
             let used = reads.params.contains(&ParamId(i as u32));
-            let e = params
-                .entry((self.file_of(m.inst), m.decl.name.span))
-                .or_insert((false, m.inst, m.decl.name.name.clone()));
-            e.0 |= used;
+            let key = (Code::UnusedParam, self.file_of(m.inst), m.decl.name.span);
+            decls
+                .entry(key)
+                .or_insert((false, m.inst, m.decl.name.name.clone()))
+                .0 |= used;
         }
-        let mut lets: HashMap<(FileId, Span), (bool, InstId, String)> = HashMap::new();
         for (i, m) in self.let_meta.iter().enumerate() {
             let used = reads.lets.contains(&LetId(i as u32));
-            let e = lets
-                .entry((self.file_of(m.inst), m.decl.name.span))
-                .or_insert((false, m.inst, m.decl.name.name.clone()));
-            e.0 |= used;
+            let key = (Code::UnusedLet, self.file_of(m.inst), m.decl.name.span);
+            decls
+                .entry(key)
+                .or_insert((false, m.inst, m.decl.name.name.clone()))
+                .0 |= used;
         }
-        let mut found: Vec<(InstId, Diagnostic)> = Vec::new();
-        for ((_, span), (used, inst, name)) in params {
+        for ((code, file, span), (used, inst, name)) in decls {
             if !used {
-                found.push((inst, unused(Code::UnusedParam, span, &name, "parameter")));
+                let what = if code == Code::UnusedParam {
+                    "parameter"
+                } else {
+                    "derived value"
+                };
+                found.push((code, what, file, span, inst, name));
             }
         }
-        for ((_, span), (used, inst, name)) in lets {
-            if !used {
-                found.push((inst, unused(Code::UnusedLet, span, &name, "derived value")));
+        found.sort_by(|a, b| (a.0, a.2, a.3).cmp(&(b.0, b.2, b.3)));
+        // Thousands of identical warnings help nobody: after the first few of each kind,
+        // one warning counts the rest.
+        let mut shown: HashMap<Code, usize> = HashMap::new();
+        let totals: HashMap<Code, usize> = found.iter().fold(HashMap::new(), |mut m, f| {
+            *m.entry(f.0).or_insert(0) += 1;
+            m
+        });
+        for (code, what, _, span, inst, name) in found {
+            let n = shown.entry(code).or_insert(0);
+            *n += 1;
+            if *n <= MAX_UNUSED_SHOWN {
+                self.emit(inst, unused(code, span, &name, what));
+            } else if *n == MAX_UNUSED_SHOWN + 1 {
+                let rest = totals
+                    .get(&code)
+                    .copied()
+                    .unwrap_or(0)
+                    .saturating_sub(MAX_UNUSED_SHOWN);
+                self.emit(inst, unused_more(code, span, &name, what, rest));
             }
-        }
-        for (inst, d) in found {
-            self.emit(inst, d);
         }
     }
 }
 
+/// How many unused declarations of one kind get their own warning.
+const MAX_UNUSED_SHOWN: usize = 50;
+
 fn unused(code: Code, span: Span, name: &str, what: &str) -> Diagnostic {
     Diagnostic::new(code, format!("the {what} `{name}` is never used"))
         .with_primary(span, "nothing reads this")
-        .with_help(
-            "use it in a rule, table or formula, or remove it; tests do not count as uses"
-                .to_string(),
-        )
+        .with_help("use it in a rule, table or formula, or remove it; tests do not count as uses")
+}
+
+fn unused_more(code: Code, span: Span, name: &str, what: &str, rest: usize) -> Diagnostic {
+    Diagnostic::new(
+        code,
+        format!("{rest} more of this file's {what}s are never used, starting with `{name}`"),
+    )
+    .with_primary(span, "nothing reads this, nor the ones after it")
+    .with_help("use them in rules, tables or formulas, or remove them; tests do not count as uses")
 }
 
 /// A shortest cycle from `start` back to itself inside `members`.

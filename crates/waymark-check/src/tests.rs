@@ -742,6 +742,19 @@ rule also { when q is yes set refer to true }\n"
 }
 
 #[test]
+fn a_rule_cannot_set_one_output_twice() {
+    check(
+        &with_head(
+            "input q: answer \"Q\"\noutput f: bool \"F\" default false\nrule r { when q is yes set f to true set f to false }\n",
+        ),
+        "E0400 rule `r` sets `f` twice, to different values
+           *[set f to false] sets `f` to `false`
+            [set f to true] already sets it to `true`
+           help: set each single-valued output once per rule",
+    );
+}
+
+#[test]
 fn rules_that_never_fire_together_do_not_conflict() {
     clean(&[(
         "root.wm",
@@ -1145,5 +1158,24 @@ test \"x\" { given q1..q2 = yes, d = 2024-01-01 expect risk = high, refer = true
             let check = check_text(&w.join(" "));
             assert_eq!(check.ruleset.is_some(), !check.has_errors());
         }
+    }
+}
+
+#[test]
+fn deep_formulas_are_checked_without_running_out_of_stack() {
+    for depth in [40, 60, 127, 200] {
+        let cond = format!("{}q1 is yes{}", "(not ".repeat(depth), ")".repeat(depth));
+        let sum = format!("{}n{}", "(1 + ".repeat(depth), ")".repeat(depth));
+        let ifs = format!(
+            "{}0{}",
+            "(if q1 is yes then 1 else ".repeat(depth),
+            ")".repeat(depth)
+        );
+        let src = with_head(&format!(
+            "input q1: answer \"Q\"\ninput n: int \"N\"\noutput f: bool \"F\" default false\noutput s: int \"S\" = {sum}\n\
+             output i: int \"I\" = {ifs}\nrule r {{ when {cond} set f to true }}\n"
+        ));
+        let check = run(&[("root.wm", &src)]);
+        assert_eq!(check.ruleset.is_some(), !check.has_errors());
     }
 }
