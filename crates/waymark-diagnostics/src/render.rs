@@ -9,7 +9,7 @@ use crate::{Diagnostic, Severity};
 /// A borrowed diagnostic seen through miette's traits.
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: Option<NamedSource<String>>,
+    source: Option<NamedSource<std::sync::Arc<str>>>,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -70,7 +70,7 @@ pub fn render(diagnostic: &Diagnostic, color: bool) -> String {
     let source = diagnostic
         .file
         .as_ref()
-        .map(|f| NamedSource::new(f.name.clone(), f.text.to_string()).with_language("waymark"));
+        .map(|f| NamedSource::new(f.name.clone(), std::sync::Arc::clone(&f.text)).with_language("waymark"));
     let report = Report { diagnostic, source };
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
