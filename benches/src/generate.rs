@@ -33,7 +33,7 @@ impl Rng {
 /// adding a reason, with an exception every tenth rule.
 pub fn rules(n: usize) -> String {
     let mut s = String::from("ruleset bench.generated version 1.0.0\n  title \"Generated\"\n\n");
-    s.push_str("enum level ordered { low, medium, high }\n");
+    s.push_str("enum grade ordered { low, medium, high }\n");
     s.push_str("enum flag { a, b, c, d, e, f, g, h }\n");
     for i in 1..=24 {
         let _ = writeln!(s, "input q{i}: answer \"Question {i}\"");
@@ -41,15 +41,15 @@ pub fn rules(n: usize) -> String {
     s.push_str("input score: int in 0..1000 \"Score\"\ninput age: optional int in 0..130 \"Age\"\n");
     s.push_str("param limit: int in 0..1000 = 500 \"Limit\"\n");
     s.push_str("let yes_count = count yes in [q1..q24]\n");
-    s.push_str("output level: level \"Level\" default low\noutput flags: set of flag \"Flags\"\n");
+    s.push_str("output level: grade \"Level\" default low\noutput flags: set of flag \"Flags\"\n");
     let mut rng = Rng::new(n as u64);
     for r in 0..n {
         let q = rng.below(24) + 1;
-        let k = rng.below(24);
+        let k = rng.below(24) + 1;
         let cond = match r % 4 {
             0 => format!("q{q} is yes and yes_count >= {k}"),
             1 => format!("score > {} or q{q} is no", rng.below(1000)),
-            2 => format!("age is known and age < {} and q{q} is yes", rng.below(100)),
+            2 => format!("age is known and age < {} and q{q} is yes", rng.below(100) + 1),
             _ => format!("score >= limit and yes_count < {k}"),
         };
         let action = if r % 2 == 0 {
@@ -70,9 +70,9 @@ pub fn rules(n: usize) -> String {
 /// matches `band = i` exactly, so the row matched is chosen by the `band` fact.
 pub fn table(rows: usize) -> String {
     let mut s = String::from("ruleset bench.table version 1.0.0\n\n");
-    s.push_str("enum tier { none, low, high }\n");
+    s.push_str("enum grade { none, low, high }\n");
     s.push_str("input band: int \"Band\"\ninput age: int in 0..130 \"Age\"\ninput income: int \"Income\"\n");
-    s.push_str("output tier: tier \"Tier\" default none\n");
+    s.push_str("output tier: grade \"Tier\" default none\n");
     let _ = writeln!(s, "table eligibility \"Eligibility by band\" hit first {{");
     s.push_str("  | band | age | income | => | tier |\n");
     for i in 0..rows {

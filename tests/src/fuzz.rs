@@ -45,7 +45,10 @@ pub fn check_check(data: &[u8]) {
 
 /// [`check_check`], returning the bug instead of panicking.
 pub fn try_check(data: &[u8]) -> Result<(), String> {
-    let loader = BytesLoader { path: PathBuf::from(FUZZ_NAME), bytes: data.to_vec() };
+    let loader = BytesLoader {
+        path: PathBuf::from(FUZZ_NAME),
+        bytes: data.to_vec(),
+    };
     let check = waymark_check::check_path(Path::new(FUZZ_NAME), &loader);
     spans_in_bounds(&check.diagnostics, None)?;
     let _ = waymark_diagnostics::render_all(&check.diagnostics, false);
@@ -79,13 +82,25 @@ pub fn check_format(text: &str) -> Result<String, String> {
         ));
     }
     let comments = |r: &waymark_syntax::ast::Ruleset| {
-        let mut texts: Vec<String> =
-            r.comments.iter().map(|c| c.text.split('\r').next().unwrap_or("").trim_end().to_string()).collect();
+        let mut texts: Vec<String> = r
+            .comments
+            .iter()
+            .map(|c| {
+                c.text
+                    .split('\r')
+                    .next()
+                    .unwrap_or("")
+                    .trim_end()
+                    .to_string()
+            })
+            .collect();
         texts.sort();
         texts
     };
     if comments(&first.ruleset) != comments(&second.ruleset) {
-        return Err(format!("formatting lost or changed a comment\n--- input\n{text}\n--- formatted\n{once}"));
+        return Err(format!(
+            "formatting lost or changed a comment\n--- input\n{text}\n--- formatted\n{once}"
+        ));
     }
     let twice = waymark_syntax::format(&second.ruleset, &once);
     if twice != once {
@@ -99,9 +114,14 @@ pub fn check_format(text: &str) -> Result<String, String> {
 
 /// Every label of every diagnostic lies inside its file, on character boundaries.
 /// `file` is the file to assume for diagnostics that name none.
-pub fn spans_in_bounds(diagnostics: &[Diagnostic], file: Option<&std::sync::Arc<SourceFile>>) -> Result<(), String> {
+pub fn spans_in_bounds(
+    diagnostics: &[Diagnostic],
+    file: Option<&std::sync::Arc<SourceFile>>,
+) -> Result<(), String> {
     for d in diagnostics {
-        let Some(f) = d.file.as_ref().or(file) else { continue };
+        let Some(f) = d.file.as_ref().or(file) else {
+            continue;
+        };
         for l in &d.labels {
             let (start, end) = (l.span.start as usize, l.span.end as usize);
             let ok = start <= end

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 /// The workspace root: the folder holding `Cargo.toml`, `rulesets/` and `tests/`.
 pub fn workspace_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map_or_else(|| manifest.to_path_buf(), Path::to_path_buf)
+    manifest
+        .parent()
+        .map_or_else(|| manifest.to_path_buf(), Path::to_path_buf)
 }
 
 /// `tests/data` in the workspace.
@@ -35,7 +37,12 @@ pub fn cases(dir: &Path, ext: &str) -> Vec<PathBuf> {
         .flatten()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(&suffix)))
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(&suffix))
+        })
         .collect();
     found.sort();
     found
@@ -62,7 +69,10 @@ pub fn files_under(dir: &Path, ext: &str) -> Vec<PathBuf> {
 /// The path relative to the workspace root, with `/` between folders.
 pub fn display_name(path: &Path) -> String {
     let relative = path.strip_prefix(workspace_root()).unwrap_or(path);
-    let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     parts.join("/")
 }
 
@@ -74,12 +84,15 @@ pub fn sibling(case: &Path, ext: &str) -> PathBuf {
 /// Compares `actual` with the contents of `expected`, or writes it there in update mode.
 /// Returns a description of the difference when they differ.
 pub fn expect_file(expected: &Path, actual: &str) -> Result<(), String> {
-    let current = std::fs::read_to_string(expected).ok().map(|t| t.replace("\r\n", "\n"));
+    let current = std::fs::read_to_string(expected)
+        .ok()
+        .map(|t| t.replace("\r\n", "\n"));
     if current.as_deref() == Some(actual) {
         return Ok(());
     }
     if update_mode() {
-        return std::fs::write(expected, actual).map_err(|e| format!("{}: cannot write: {e}", display_name(expected)));
+        return std::fs::write(expected, actual)
+            .map_err(|e| format!("{}: cannot write: {e}", display_name(expected)));
     }
     let name = display_name(expected);
     let Some(current) = current else {
@@ -87,14 +100,21 @@ pub fn expect_file(expected: &Path, actual: &str) -> Result<(), String> {
             "{name}: the expected file is missing; run with UPDATE_EXPECT=1 to create it. Actual output:\n{actual}"
         ));
     };
-    Err(format!("{name}: output differs (run with UPDATE_EXPECT=1 to accept it)\n{}", first_difference(&current, actual)))
+    Err(format!(
+        "{name}: output differs (run with UPDATE_EXPECT=1 to accept it)\n{}",
+        first_difference(&current, actual)
+    ))
 }
 
 /// A few lines around the first line where `expected` and `actual` differ.
 pub fn first_difference(expected: &str, actual: &str) -> String {
     let e: Vec<&str> = expected.lines().collect();
     let a: Vec<&str> = actual.lines().collect();
-    let at = e.iter().zip(&a).position(|(x, y)| x != y).unwrap_or(e.len().min(a.len()));
+    let at = e
+        .iter()
+        .zip(&a)
+        .position(|(x, y)| x != y)
+        .unwrap_or(e.len().min(a.len()));
     let from = at.saturating_sub(3);
     let mut out = format!("first difference at line {}:\n--- expected\n", at + 1);
     for line in e.iter().skip(from).take(at - from + 4) {
@@ -134,7 +154,11 @@ impl Failures {
 
     /// Records a failure of the case named `name` unless `ok`.
     pub fn check(&mut self, ok: bool, name: &str, message: impl FnOnce() -> String) {
-        self.record(if ok { Ok(()) } else { Err(format!("{name}: {}", message())) });
+        self.record(if ok {
+            Ok(())
+        } else {
+            Err(format!("{name}: {}", message()))
+        });
     }
 
     /// How many outcomes were recorded.
@@ -145,7 +169,11 @@ impl Failures {
     /// Fails the test with every recorded failure, and when fewer than `min_cases` outcomes
     /// were recorded (a data folder that went missing must not pass silently).
     pub fn finish(self, what: &str, min_cases: usize) {
-        assert!(self.checked >= min_cases, "{what}: only {} cases found, expected at least {min_cases}", self.checked);
+        assert!(
+            self.checked >= min_cases,
+            "{what}: only {} cases found, expected at least {min_cases}",
+            self.checked
+        );
         assert!(
             self.failures.is_empty(),
             "{what}: {} of {} cases failed\n\n{}",

@@ -27,12 +27,79 @@ type Pieces = Vec<Piece>;
 /// an item (a line starting with one starts a new item) and the words with a meaning in
 /// one place of the grammar.
 pub const NOT_NAMES: &[&str] = &[
-    "and", "or", "not", "is", "in", "yes", "no", "unknown", "known", "true", "false", "if", "then", "else", "count",
-    "within", "before", "after", "between", "implies", "empty", "union", "intersect", "without", "day", "days", "week",
-    "weeks", "month", "months", "year", "years", "set", "add", "to", "when", "source", "import", "enum", "input",
-    "param", "let", "output", "rule", "exception", "table", "test", "property", "ruleset", "version", "title",
-    "effective", "from", "until", "as", "with", "ordered", "optional", "default", "of", "list", "hit", "first",
-    "collect", "given", "expect", "undetermined", "monotone", "always", "never", "agree", "on", "except",
+    "and",
+    "or",
+    "not",
+    "is",
+    "in",
+    "yes",
+    "no",
+    "unknown",
+    "known",
+    "true",
+    "false",
+    "if",
+    "then",
+    "else",
+    "count",
+    "within",
+    "before",
+    "after",
+    "between",
+    "implies",
+    "empty",
+    "union",
+    "intersect",
+    "without",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "set",
+    "add",
+    "to",
+    "when",
+    "source",
+    "import",
+    "enum",
+    "input",
+    "param",
+    "let",
+    "output",
+    "rule",
+    "exception",
+    "table",
+    "test",
+    "property",
+    "ruleset",
+    "version",
+    "title",
+    "effective",
+    "from",
+    "until",
+    "as",
+    "with",
+    "ordered",
+    "optional",
+    "default",
+    "of",
+    "list",
+    "hit",
+    "first",
+    "collect",
+    "given",
+    "expect",
+    "undetermined",
+    "monotone",
+    "always",
+    "never",
+    "agree",
+    "on",
+    "except",
 ];
 
 /// Names, including some that begin with a reserved word.
@@ -59,20 +126,24 @@ pub fn name_range() -> impl Strategy<Value = String> + Clone {
 
 /// A text literal as written, quotes and escapes included.
 pub fn string_lit() -> impl Strategy<Value = String> + Clone {
-    ("[a-zA-Z0-9 ,.:'é’\u{1F600}\"\\\\\t\n-]{0,16}", any::<bool>()).prop_map(|(value, raw_tab)| {
-        let mut out = String::from("\"");
-        for c in value.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\t' if !raw_tab => out.push_str("\\t"),
-                c => out.push(c),
+    (
+        "[a-zA-Z0-9 ,.:'é’\u{1F600}\"\\\\\t\n-]{0,16}",
+        any::<bool>(),
+    )
+        .prop_map(|(value, raw_tab)| {
+            let mut out = String::from("\"");
+            for c in value.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\t' if !raw_tab => out.push_str("\\t"),
+                    c => out.push(c),
+                }
             }
-        }
-        out.push('"');
-        out
-    })
+            out.push('"');
+            out
+        })
 }
 
 /// A date that exists.
@@ -136,7 +207,10 @@ fn few<T: std::fmt::Debug + Clone + 'static>(s: BoxedStrategy<T>) -> BoxedStrate
 }
 
 /// A chain `a op b op c` of one level of the grammar.
-fn chain(operand: BoxedStrategy<Vec<String>>, ops: &'static [&'static str]) -> BoxedStrategy<Vec<String>> {
+fn chain(
+    operand: BoxedStrategy<Vec<String>>,
+    ops: &'static [&'static str],
+) -> BoxedStrategy<Vec<String>> {
     few((operand, select(ops)).boxed())
         .prop_map(|parts| {
             let mut out = Vec::new();
@@ -166,7 +240,8 @@ pub struct Exprs {
 pub fn exprs(depth: u32) -> Exprs {
     let lower = (depth > 0).then(|| exprs(depth - 1));
     let leaf: BoxedStrategy<Vec<String>> =
-        prop_oneof![4 => path().prop_map(|p| vec![p]), 3 => literal().prop_map(|l| vec![l])].boxed();
+        prop_oneof![4 => path().prop_map(|p| vec![p]), 3 => literal().prop_map(|l| vec![l])]
+            .boxed();
     let primary = match &lower {
         None => leaf,
         Some(l) => {
@@ -176,10 +251,13 @@ pub fn exprs(depth: u32) -> Exprs {
             let counted = u
                 .clone()
                 .prop_filter("a bare value after `count`", |t| {
-                    !t.first().is_some_and(|w| ["yes", "no", "unknown", "true", "false"].contains(&w.as_str()))
+                    !t.first().is_some_and(|w| {
+                        ["yes", "no", "unknown", "true", "false"].contains(&w.as_str())
+                    })
                 })
                 .boxed();
-            let list_item = prop_oneof![3 => e.clone(), 1 => name_range().prop_map(|r| vec![r])].boxed();
+            let list_item =
+                prop_oneof![3 => e.clone(), 1 => name_range().prop_map(|r| vec![r])].boxed();
             prop_oneof![
                 24 => leaf,
                 3 => e.clone().prop_map(|e| [vec!["(".to_string()], e, vec![")".to_string()]].concat()),
@@ -202,14 +280,21 @@ pub fn exprs(depth: u32) -> Exprs {
             .boxed()
         }
     };
-    let units = select(&["day", "days", "week", "weeks", "month", "months", "year", "years"][..]);
+    let units = select(
+        &[
+            "day", "days", "week", "weeks", "month", "months", "year", "years",
+        ][..],
+    );
     let postfix = (primary, prop::option::weighted(0.1, units))
         .prop_map(|(mut p, u)| {
             p.extend(u.map(str::to_string));
             p
         })
         .boxed();
-    let unary = (prop::sample::select(&[0usize, 0, 0, 0, 0, 1, 2][..]), postfix)
+    let unary = (
+        prop::sample::select(&[0usize, 0, 0, 0, 0, 1, 2][..]),
+        postfix,
+    )
         .prop_map(|(n, p)| [vec!["-".to_string(); n], p].concat())
         .boxed();
     let product = chain(unary.clone(), &["*", "/"]);
@@ -256,8 +341,11 @@ fn tok_all(words: Vec<String>) -> Pieces {
 }
 
 fn docs() -> impl Strategy<Value = Pieces> + Clone {
-    prop::collection::vec(prop_oneof![5 => "[ -~é]{0,20}", 1 => Just(String::new())], 0..3)
-        .prop_map(|lines| lines.into_iter().map(Piece::Doc).collect())
+    prop::collection::vec(
+        prop_oneof![5 => "[ -~é]{0,20}", 1 => Just(String::new())],
+        0..3,
+    )
+    .prop_map(|lines| lines.into_iter().map(Piece::Doc).collect())
 }
 
 fn range_bound() -> impl Strategy<Value = String> + Clone {
@@ -266,14 +354,28 @@ fn range_bound() -> impl Strategy<Value = String> + Clone {
 
 fn type_expr() -> impl Strategy<Value = Vec<String>> + Clone {
     let scalar = (
-        select(&["answer", "bool", "int", "number", "text", "date", "level", "reason"][..]),
-        prop::option::weighted(0.3, (prop::option::of(range_bound()), prop::option::of(range_bound()))),
+        select(
+            &[
+                "answer", "bool", "int", "number", "text", "date", "level", "reason",
+            ][..],
+        ),
+        prop::option::weighted(
+            0.3,
+            (
+                prop::option::of(range_bound()),
+                prop::option::of(range_bound()),
+            ),
+        ),
     )
         .prop_map(|(n, r)| {
             let mut t = toks(&[n]);
             if let Some((lo, hi)) = r {
                 t.push("in".to_string());
-                t.push(format!("{}..{}", lo.unwrap_or_default(), hi.unwrap_or_default()));
+                t.push(format!(
+                    "{}..{}",
+                    lo.unwrap_or_default(),
+                    hi.unwrap_or_default()
+                ));
             }
             t
         });
@@ -289,17 +391,29 @@ fn label() -> impl Strategy<Value = Vec<String>> + Clone {
 }
 
 fn keys(prefix: &'static str) -> impl Strategy<Value = Vec<String>> + Clone {
-    prop::option::weighted(0.3, prop::collection::vec(select(&["W1", "W3", "DESIGN", "s_2"][..]), 1..3)).prop_map(move |k| {
-        match k {
-            None => Vec::new(),
-            Some(k) => [toks(&[prefix]), joined(k.into_iter().map(|k| vec![k.to_string()]).collect(), ",")].concat(),
-        }
+    prop::option::weighted(
+        0.3,
+        prop::collection::vec(select(&["W1", "W3", "DESIGN", "s_2"][..]), 1..3),
+    )
+    .prop_map(move |k| match k {
+        None => Vec::new(),
+        Some(k) => [
+            toks(&[prefix]),
+            joined(k.into_iter().map(|k| vec![k.to_string()]).collect(), ","),
+        ]
+        .concat(),
     })
 }
 
 fn bindings(e: &Exprs) -> impl Strategy<Value = Vec<String>> + Clone + use<> {
-    prop::collection::vec((name(), e.expr.clone()), 1..3)
-        .prop_map(|bs| joined(bs.into_iter().map(|(n, v)| [vec![n, "=".to_string()], v].concat()).collect(), ","))
+    prop::collection::vec((name(), e.expr.clone()), 1..3).prop_map(|bs| {
+        joined(
+            bs.into_iter()
+                .map(|(n, v)| [vec![n, "=".to_string()], v].concat())
+                .collect(),
+            ",",
+        )
+    })
 }
 
 fn header() -> impl Strategy<Value = Pieces> {
@@ -333,7 +447,13 @@ fn header() -> impl Strategy<Value = Pieces> {
                 })
                 .collect();
             let mut p = d;
-            p.extend(tok_all([toks(&["ruleset", &id, "version", &version]), clauses.concat()].concat()));
+            p.extend(tok_all(
+                [
+                    toks(&["ruleset", &id, "version", &version]),
+                    clauses.concat(),
+                ]
+                .concat(),
+            ));
             p
         })
 }
@@ -358,7 +478,11 @@ fn table(e: &Exprs) -> impl Strategy<Value = Pieces> + use<> {
         1 => Just(toks(&["-"])),
         3 => e.expr.clone().prop_filter("starts with a minus", |t| t.first().is_some_and(|f| f != "-")),
     ];
-    let row = (docs(), prop::collection::vec(cell, 0..3), prop::collection::vec(out_cell, 1..3));
+    let row = (
+        docs(),
+        prop::collection::vec(cell, 0..3),
+        prop::collection::vec(out_cell, 1..3),
+    );
     (
         docs(),
         name(),
@@ -372,7 +496,9 @@ fn table(e: &Exprs) -> impl Strategy<Value = Pieces> + use<> {
     )
         .prop_map(|(d, n, l, hit, cite, ins, outs, rule_line, rows)| {
             let mut p = d;
-            p.extend(tok_all([toks(&["table", &n]), l, toks(&["hit", hit, "{"]), cite].concat()));
+            p.extend(tok_all(
+                [toks(&["table", &n]), l, toks(&["hit", hit, "{"]), cite].concat(),
+            ));
             let mut head = toks(&["|"]);
             for i in &ins {
                 head.extend([i.clone(), "|".to_string()]);
@@ -383,7 +509,10 @@ fn table(e: &Exprs) -> impl Strategy<Value = Pieces> + use<> {
             }
             p.extend(tok_all(head));
             if rule_line {
-                p.push(Piece::Tok(format!("|{}", "---|".repeat(ins.len() + 1 + outs.len()))));
+                p.push(Piece::Tok(format!(
+                    "|{}",
+                    "---|".repeat(ins.len() + 1 + outs.len())
+                )));
             }
             for (docs, cells, outs) in rows {
                 p.extend(docs);
@@ -406,17 +535,29 @@ fn table(e: &Exprs) -> impl Strategy<Value = Pieces> + use<> {
 
 fn item(e: &Exprs) -> BoxedStrategy<Pieces> {
     let expr = e.expr.clone();
-    let import = (docs(), string_lit(), name(), prop::option::weighted(0.4, bindings(e))).prop_map(|(d, p, a, b)| {
-        let mut t = toks(&["import", &p, "as", &a]);
-        if let Some(b) = b {
-            t.push("with".to_string());
-            t.extend(b);
-        }
-        [d, tok_all(t)].concat()
-    });
+    let import = (
+        docs(),
+        string_lit(),
+        name(),
+        prop::option::weighted(0.4, bindings(e)),
+    )
+        .prop_map(|(d, p, a, b)| {
+            let mut t = toks(&["import", &p, "as", &a]);
+            if let Some(b) = b {
+                t.push("with".to_string());
+                t.extend(b);
+            }
+            [d, tok_all(t)].concat()
+        });
     let variant = (docs(), name(), label());
-    let enum_decl = (docs(), name(), any::<bool>(), prop::collection::vec(variant, 1..4), any::<bool>()).prop_map(
-        |(d, n, ordered, vs, comma)| {
+    let enum_decl = (
+        docs(),
+        name(),
+        any::<bool>(),
+        prop::collection::vec(variant, 1..4),
+        any::<bool>(),
+    )
+        .prop_map(|(d, n, ordered, vs, comma)| {
             let mut p = d;
             p.extend(tok_all(toks(&["enum", &n])));
             if ordered {
@@ -433,25 +574,49 @@ fn item(e: &Exprs) -> BoxedStrategy<Pieces> {
             }
             p.push(Piece::Tok("}".to_string()));
             p
-        },
-    );
-    let input = (docs(), name(), any::<bool>(), type_expr(), label()).prop_map(|(d, n, opt, ty, l)| {
-        let opt = if opt { toks(&["optional"]) } else { Vec::new() };
-        [d, tok_all([toks(&["input", &n, ":"]), opt, ty, l].concat())].concat()
-    });
-    let param = (docs(), name(), type_expr(), expr.clone(), label(), keys("source"))
-        .prop_map(|(d, n, ty, v, l, k)| [d, tok_all([toks(&["param", &n, ":"]), ty, toks(&["="]), v, l, k].concat())].concat());
-    let let_decl = (docs(), name(), prop::option::weighted(0.3, type_expr()), expr.clone()).prop_map(|(d, n, ty, v)| {
-        let ty = ty.map(|t| [toks(&[":"]), t].concat()).unwrap_or_default();
-        [d, tok_all([toks(&["let", &n]), ty, toks(&["="]), v].concat())].concat()
-    });
+        });
+    let input =
+        (docs(), name(), any::<bool>(), type_expr(), label()).prop_map(|(d, n, opt, ty, l)| {
+            let opt = if opt { toks(&["optional"]) } else { Vec::new() };
+            [d, tok_all([toks(&["input", &n, ":"]), opt, ty, l].concat())].concat()
+        });
+    let param = (
+        docs(),
+        name(),
+        type_expr(),
+        expr.clone(),
+        label(),
+        keys("source"),
+    )
+        .prop_map(|(d, n, ty, v, l, k)| {
+            [
+                d,
+                tok_all([toks(&["param", &n, ":"]), ty, toks(&["="]), v, l, k].concat()),
+            ]
+            .concat()
+        });
+    let let_decl = (
+        docs(),
+        name(),
+        prop::option::weighted(0.3, type_expr()),
+        expr.clone(),
+    )
+        .prop_map(|(d, n, ty, v)| {
+            let ty = ty.map(|t| [toks(&[":"]), t].concat()).unwrap_or_default();
+            [
+                d,
+                tok_all([toks(&["let", &n]), ty, toks(&["="]), v].concat()),
+            ]
+            .concat()
+        });
     let value = prop_oneof![
         Just(Vec::new()),
         expr.clone().prop_map(|v| [toks(&["default"]), v].concat()),
         expr.clone().prop_map(|v| [toks(&["="]), v].concat()),
     ];
-    let output = (docs(), name(), type_expr(), label(), value)
-        .prop_map(|(d, n, ty, l, v)| [d, tok_all([toks(&["output", &n, ":"]), ty, l, v].concat())].concat());
+    let output = (docs(), name(), type_expr(), label(), value).prop_map(|(d, n, ty, l, v)| {
+        [d, tok_all([toks(&["output", &n, ":"]), ty, l, v].concat())].concat()
+    });
     let action = prop_oneof![
         (path(), expr.clone()).prop_map(|(t, v)| [toks(&["set", &t, "to"]), v].concat()),
         (expr.clone(), path()).prop_map(|(v, t)| [toks(&["add"]), v, toks(&["to", &t])].concat()),
@@ -470,9 +635,26 @@ fn item(e: &Exprs) -> BoxedStrategy<Pieces> {
                 Some(b) => toks(&["exception", &n, "to", &b]),
                 None => toks(&["rule", &n]),
             };
-            [d, tok_all([head, l, toks(&["{"]), k, toks(&["when"]), cond, actions.concat(), toks(&["}"])].concat())].concat()
+            [
+                d,
+                tok_all(
+                    [
+                        head,
+                        l,
+                        toks(&["{"]),
+                        k,
+                        toks(&["when"]),
+                        cond,
+                        actions.concat(),
+                        toks(&["}"]),
+                    ]
+                    .concat(),
+                ),
+            ]
+            .concat()
         });
-    let fact = (prop_oneof![3 => path(), 1 => name_range()], expr.clone()).prop_map(|(t, v)| [toks(&[&t, "="]), v].concat());
+    let fact = (prop_oneof![3 => path(), 1 => name_range()], expr.clone())
+        .prop_map(|(t, v)| [toks(&[&t, "="]), v].concat());
     let expectation = prop_oneof![
         4 => (path(), expr.clone()).prop_map(|(t, v)| [toks(&[&t, "="]), v].concat()),
         1 => path().prop_map(|t| toks(&[&t, "is", "undetermined"])),
@@ -482,22 +664,54 @@ fn item(e: &Exprs) -> BoxedStrategy<Pieces> {
         1 => bindings(e).prop_map(|b| [toks(&["with"]), b].concat()),
         3 => prop::collection::vec(expectation, 1..4).prop_map(|es| [toks(&["expect"]), joined(es, ",")].concat()),
     ];
-    let test = (docs(), string_lit(), prop::collection::vec(clause, 0..4))
-        .prop_map(|(d, n, cs)| [d, tok_all([toks(&["test", &n, "{"]), cs.concat(), toks(&["}"])].concat())].concat());
+    let test =
+        (docs(), string_lit(), prop::collection::vec(clause, 0..4)).prop_map(|(d, n, cs)| {
+            [
+                d,
+                tok_all([toks(&["test", &n, "{"]), cs.concat(), toks(&["}"])].concat()),
+            ]
+            .concat()
+        });
     let list_item = prop_oneof![1 => expr.clone(), 2 => name_range().prop_map(|r| vec![r])];
     let body = prop_oneof![
-        (path(), prop::collection::vec(list_item, 1..3)).prop_map(|(o, items)| [toks(&["monotone", &o, "in"]), joined(items, ",")].concat()),
+        (path(), prop::collection::vec(list_item, 1..3)).prop_map(|(o, items)| [
+            toks(&["monotone", &o, "in"]),
+            joined(items, ",")
+        ]
+        .concat()),
         expr.clone().prop_map(|x| [toks(&["always"]), x].concat()),
         expr.clone().prop_map(|x| [toks(&["never"]), x].concat()),
-        (string_lit(), prop::collection::vec(path(), 1..3), prop::option::of(expr.clone())).prop_map(|(f, outs, except)| {
-            let except = except.map(|x| [toks(&["except", "when"]), x].concat()).unwrap_or_default();
-            [toks(&["agree", "with", &f, "on"]), joined(outs.into_iter().map(|o| vec![o]).collect(), ","), except].concat()
-        }),
+        (
+            string_lit(),
+            prop::collection::vec(path(), 1..3),
+            prop::option::of(expr.clone())
+        )
+            .prop_map(|(f, outs, except)| {
+                let except = except
+                    .map(|x| [toks(&["except", "when"]), x].concat())
+                    .unwrap_or_default();
+                [
+                    toks(&["agree", "with", &f, "on"]),
+                    joined(outs.into_iter().map(|o| vec![o]).collect(), ","),
+                    except,
+                ]
+                .concat()
+            }),
     ];
-    let property = (docs(), string_lit(), prop::option::weighted(0.3, bindings(e)), body).prop_map(|(d, n, w, b)| {
-        let with = w.map(|w| [toks(&["with"]), w].concat()).unwrap_or_default();
-        [d, tok_all([toks(&["property", &n, "{"]), with, b, toks(&["}"])].concat())].concat()
-    });
+    let property = (
+        docs(),
+        string_lit(),
+        prop::option::weighted(0.3, bindings(e)),
+        body,
+    )
+        .prop_map(|(d, n, w, b)| {
+            let with = w.map(|w| [toks(&["with"]), w].concat()).unwrap_or_default();
+            [
+                d,
+                tok_all([toks(&["property", &n, "{"]), with, b, toks(&["}"])].concat()),
+            ]
+            .concat()
+        });
     prop_oneof![
         1 => import,
         2 => enum_decl,
@@ -620,8 +834,31 @@ pub enum Mutation {
 
 /// Bytes that tend to matter to the parser.
 const INTERESTING: &[&[u8]] = &[
-    b"(", b")", b"{", b"}", b"[", b"\"", b"\\", b"//", b"///", b"\n", b"|", b"=>", b"..", b"-", b"count ", b"not ", b"if ",
-    b"\0", b"\xff", b"\xe2\x80", b"\r", b"9999999999999999999999", b"2024-02-30", b"input ", b"rule ",
+    b"(",
+    b")",
+    b"{",
+    b"}",
+    b"[",
+    b"\"",
+    b"\\",
+    b"//",
+    b"///",
+    b"\n",
+    b"|",
+    b"=>",
+    b"..",
+    b"-",
+    b"count ",
+    b"not ",
+    b"if ",
+    b"\0",
+    b"\xff",
+    b"\xe2\x80",
+    b"\r",
+    b"9999999999999999999999",
+    b"2024-02-30",
+    b"input ",
+    b"rule ",
 ];
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -633,7 +870,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (0.0..1.0f64, 1..8usize).prop_map(|(at, n)| Mutation::Delete(at, n)),
         (0.0..1.0f64, interesting).prop_map(|(at, b)| Mutation::Insert(at, b)),
         (0.0..1.0f64, any::<u8>()).prop_map(|(at, b)| Mutation::Replace(at, b)),
-        (0.0..1.0f64, 1..40usize, 0.0..1.0f64).prop_map(|(at, n, to)| Mutation::Duplicate(at, n, to)),
+        (0.0..1.0f64, 1..40usize, 0.0..1.0f64)
+            .prop_map(|(at, n, to)| Mutation::Duplicate(at, n, to)),
     ]
 }
 
@@ -660,7 +898,10 @@ pub fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
             Mutation::Duplicate(f, n, to) => {
                 let start = at(*f, len);
                 let end = (start + n).min(len);
-                let copy: Vec<u8> = bytes.get(start..end).map(<[u8]>::to_vec).unwrap_or_default();
+                let copy: Vec<u8> = bytes
+                    .get(start..end)
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default();
                 let to = at(*to, len);
                 bytes.splice(to..to, copy);
             }
@@ -671,7 +912,8 @@ pub fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
 
 /// Valid generated rulesets with a few random changes.
 pub fn mutated_source() -> impl Strategy<Value = Vec<u8>> {
-    (ruleset_source(), prop::collection::vec(mutation(), 1..4)).prop_map(|(src, ms)| mutate(src.into_bytes(), &ms))
+    (ruleset_source(), prop::collection::vec(mutation(), 1..4))
+        .prop_map(|(src, ms)| mutate(src.into_bytes(), &ms))
 }
 
 /// Words of the language strung together at random, with a header in front most of the time.
@@ -691,7 +933,11 @@ pub fn token_soup() -> impl Strategy<Value = String> {
         1 => name(),
     ];
     (any::<bool>(), prop::collection::vec(word, 0..40)).prop_map(|(header, words)| {
-        let mut s = if header { String::from("ruleset t version 1.0.0\n") } else { String::new() };
+        let mut s = if header {
+            String::from("ruleset t version 1.0.0\n")
+        } else {
+            String::new()
+        };
         s.push_str(&words.join(" "));
         s
     })

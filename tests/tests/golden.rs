@@ -13,8 +13,11 @@ use std::path::{Path, PathBuf};
 
 use waymark_diagnostics::{Code, render_all};
 use waymark_syntax::dump::dump;
-use waymark_tests::golden::{Failures, cases, data_dir, display_name, expect_file, files_under, sibling, workspace_root};
+use waymark_tests::golden::{
+    Failures, cases, data_dir, display_name, expect_file, files_under, sibling, workspace_root,
+};
 
+#[expect(clippy::panic, reason = "a case that cannot be read fails the test")]
 fn parse_case(path: &Path) -> waymark_syntax::Parse {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     waymark_syntax::parse_bytes(&display_name(path), &bytes)
@@ -27,9 +30,15 @@ fn parse_ok() {
         let name = display_name(&path);
         let parse = parse_case(&path);
         failures.check(parse.diagnostics.is_empty(), &name, || {
-            format!("expected no diagnostics, got:\n{}", render_all(&parse.diagnostics, false))
+            format!(
+                "expected no diagnostics, got:\n{}",
+                render_all(&parse.diagnostics, false)
+            )
         });
-        failures.record(expect_file(&sibling(&path, "ast"), &dump(&parse.ruleset, true)));
+        failures.record(expect_file(
+            &sibling(&path, "ast"),
+            &dump(&parse.ruleset, true),
+        ));
     }
     failures.finish("parse/ok", 2 * 15);
 }
@@ -40,8 +49,13 @@ fn parse_err() {
     for path in cases(&data_dir().join("parse/err"), "wm") {
         let name = display_name(&path);
         let parse = parse_case(&path);
-        failures.check(parse.has_errors(), &name, || "expected at least one error, got none".to_string());
-        failures.record(expect_file(&sibling(&path, "diag"), &render_all(&parse.diagnostics, false)));
+        failures.check(parse.has_errors(), &name, || {
+            "expected at least one error, got none".to_string()
+        });
+        failures.record(expect_file(
+            &sibling(&path, "diag"),
+            &render_all(&parse.diagnostics, false),
+        ));
     }
     failures.finish("parse/err", 2 * 15);
 }
@@ -63,7 +77,9 @@ impl waymark_check::Loader for FromRoot {
 }
 
 fn check_rendered(relative: &Path) -> String {
-    let loader = FromRoot { root: workspace_root() };
+    let loader = FromRoot {
+        root: workspace_root(),
+    };
     let check = waymark_check::check_path(relative, &loader);
     render_all(&check.diagnostics, false)
 }
@@ -73,7 +89,10 @@ fn check() {
     let mut failures = Failures::new();
     for path in cases(&data_dir().join("check"), "wm") {
         let relative = PathBuf::from(display_name(&path));
-        failures.record(expect_file(&sibling(&path, "diag"), &check_rendered(&relative)));
+        failures.record(expect_file(
+            &sibling(&path, "diag"),
+            &check_rendered(&relative),
+        ));
     }
     failures.finish("check", 0);
 }
@@ -82,7 +101,8 @@ fn check() {
 #[test]
 fn check_missing_file() {
     let rendered = check_rendered(Path::new("tests/data/generated/no_such_file.wm"));
-    expect_file(&data_dir().join("generated/no_such_file.diag"), &rendered).unwrap_or_else(|e| panic!("{e}"));
+    expect_file(&data_dir().join("generated/no_such_file.diag"), &rendered)
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]
@@ -111,8 +131,11 @@ fn every_code_has_a_golden_case() {
             }
         }
     }
-    let missing: Vec<String> =
-        Code::ALL.iter().filter(|c| !seen.contains(c)).map(|c| format!("{} ({})", c.as_str(), c.title())).collect();
+    let missing: Vec<String> = Code::ALL
+        .iter()
+        .filter(|c| !seen.contains(c))
+        .map(|c| format!("{} ({})", c.as_str(), c.title()))
+        .collect();
     assert!(
         missing.is_empty(),
         "{} diagnostic codes appear in no `.diag` file under tests/data; add a case for each:\n  {}",

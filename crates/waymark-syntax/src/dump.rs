@@ -22,10 +22,10 @@ pub fn dump(ruleset: &Ruleset, spans: bool) -> String {
                 !a.is_empty() && a.chars().all(|c| c.is_ascii_digit()) && !b.is_empty() && b.chars().all(|c| c.is_ascii_digit())
             })
         };
-        if let Some(rest) = t.strip_prefix("span: ") {
-            if is_span(rest.trim_end_matches(',')) {
-                continue;
-            }
+        if let Some(rest) = t.strip_prefix("span: ")
+            && is_span(rest.trim_end_matches(','))
+        {
+            continue;
         }
         if is_span(t.trim_end_matches(',')) {
             continue;

@@ -1,6 +1,6 @@
 //! The one canonical layout of `.wm` files, used by `waymark fmt`.
 //!
-//! [`format`] prints a syntax tree back as text: the header first with its clauses on their
+//! [`format()`] prints a syntax tree back as text: the header first with its clauses on their
 //! own lines, items at column 0 with a blank line between groups, bodies indented two
 //! spaces, tables with aligned columns, and expressions with the brackets the author wrote
 //! and single spaces around operators. Plain `//` comments are kept: a comment on its own
@@ -23,7 +23,13 @@ const INDENT: &str = "  ";
 pub fn format(ruleset: &Ruleset, source: &str) -> String {
     let mut comments: Vec<&Comment> = ruleset.comments.iter().collect();
     comments.sort_by_key(|c| c.span.start);
-    let mut f = Printer { src: source, comments, next: 0, out: String::new(), blank_pending: false };
+    let mut f = Printer {
+        src: source,
+        comments,
+        next: 0,
+        out: String::new(),
+        blank_pending: false,
+    };
     f.file(ruleset);
     let mut out = f.out;
     let trimmed = out.trim_end_matches('\n').len();
@@ -51,7 +57,9 @@ fn group(item: &Item) -> Group {
         Item::Param(_) => Group::Param,
         Item::Let(_) => Group::Let,
         Item::Output(_) => Group::Output,
-        Item::Enum(_) | Item::Rule(_) | Item::Table(_) | Item::Test(_) | Item::Property(_) => Group::Block,
+        Item::Enum(_) | Item::Rule(_) | Item::Table(_) | Item::Test(_) | Item::Property(_) => {
+            Group::Block
+        }
     }
 }
 
@@ -90,7 +98,9 @@ impl Printer<'_> {
 
     /// Prints a blank line before a top-level line when one is due or the author left one.
     fn top_gap(&mut self, pos: u32) {
-        if !self.out.is_empty() && (self.blank_pending || blank_before(self.src, pos as usize)) && !self.out.ends_with("\n\n")
+        if !self.out.is_empty()
+            && (self.blank_pending || blank_before(self.src, pos as usize))
+            && !self.out.ends_with("\n\n")
         {
             self.out.push('\n');
         }
@@ -99,7 +109,12 @@ impl Printer<'_> {
 
     /// Prints, at column 0, the comments that start before `limit`.
     fn flush_top(&mut self, limit: u32) {
-        while let Some(c) = self.comments.get(self.next).copied().filter(|c| c.span.start < limit) {
+        while let Some(c) = self
+            .comments
+            .get(self.next)
+            .copied()
+            .filter(|c| c.span.start < limit)
+        {
             self.next += 1;
             self.top_gap(c.span.start);
             self.out.push_str(&comment_text(c));
@@ -109,7 +124,12 @@ impl Printer<'_> {
 
     /// Prints, on their own lines at `indent`, the comments that start before `limit`.
     fn flush_own(&mut self, limit: u32, indent: usize) {
-        while let Some(c) = self.comments.get(self.next).copied().filter(|c| c.span.start < limit) {
+        while let Some(c) = self
+            .comments
+            .get(self.next)
+            .copied()
+            .filter(|c| c.span.start < limit)
+        {
             self.next += 1;
             self.push_indent(indent);
             self.out.push_str(&comment_text(c));
@@ -129,7 +149,7 @@ impl Printer<'_> {
         if let Some(c) = self.comments.get(self.next).copied() {
             let between = self.src.get(end as usize..c.span.start as usize);
             let same_line = between.is_some_and(|b| {
-                b.split(|ch: char| matches!(ch, ' ' | '\t' | ',' | '{' | '}' | '|'))
+                b.split([' ', '\t', ',', '{', '}', '|'])
                     .all(|word| word.is_empty() || tail.contains(&word))
             });
             if c.span.start >= end && same_line {
@@ -169,10 +189,13 @@ impl Printer<'_> {
     }
 
     /// The first line of a top-level declaration, with its comments and documentation.
-    /// The line goes on past `end` with the words `tail`.
+    /// The line goes on past `end` with the words `tail`. Comments written inside the
+    /// declaration's first line (or between its documentation lines) go just above it.
     fn top_line(&mut self, docs: &[String], start: u32, text: &str, end: u32, tail: &[&str]) {
-        self.flush_top(end);
-        self.top_gap(docs_start(self.src, start as usize, docs.len()) as u32);
+        let first = docs_start(self.src, start as usize, docs.len()) as u32;
+        self.flush_top(first);
+        self.top_gap(first);
+        self.flush_own(end, 0);
         self.docs(0, docs);
         self.out.push_str(text);
         self.end_line_after(end, tail);
@@ -235,7 +258,12 @@ impl Printer<'_> {
                 self.top_line(&i.docs, i.span.start, &text, i.span.end, &[]);
             }
             Item::Param(p) => {
-                let mut text = format!("param {}: {} = {}", p.name.name, type_expr(&p.ty), expr(&p.default));
+                let mut text = format!(
+                    "param {}: {} = {}",
+                    p.name.name,
+                    type_expr(&p.ty),
+                    expr(&p.default)
+                );
                 label(&mut text, p.label.as_ref());
                 if !p.sources.is_empty() {
                     text.push_str(" source ");
@@ -271,7 +299,11 @@ impl Printer<'_> {
     }
 
     fn enum_decl(&mut self, e: &EnumDecl) {
-        let text = format!("enum {}{} {{", e.name.name, if e.ordered { " ordered" } else { "" });
+        let text = format!(
+            "enum {}{} {{",
+            e.name.name,
+            if e.ordered { " ordered" } else { "" }
+        );
         self.top_line(&e.docs, e.span.start, &text, e.name.span.end, &["ordered"]);
         for v in &e.variants {
             let end = v.label.as_ref().map_or(v.name.span.end, |l| l.span.end);
@@ -291,7 +323,10 @@ impl Printer<'_> {
             Some(base) => format!("exception {} to {}", r.name.name, base.name),
             None => format!("rule {}", r.name.name),
         };
-        let mut end = r.exception_to.as_ref().map_or(r.name.span.end, |b| b.span.end);
+        let mut end = r
+            .exception_to
+            .as_ref()
+            .map_or(r.name.span.end, |b| b.span.end);
         if let Some(l) = &r.label {
             label(&mut text, Some(l));
             end = l.span.end;
@@ -299,11 +334,19 @@ impl Printer<'_> {
         text.push_str(" {");
         self.top_line(&r.docs, r.span.start, &text, end, &[]);
         self.sources(&r.sources);
-        self.line(1, &format!("when {}", expr(&r.condition)), r.condition.span.end);
+        self.line(
+            1,
+            &format!("when {}", expr(&r.condition)),
+            r.condition.span.end,
+        );
         for a in &r.actions {
             let text = match a {
-                Action::Set { target, value, .. } => format!("set {} to {}", target.dotted(), expr(value)),
-                Action::Add { value, target, .. } => format!("add {} to {}", expr(value), target.dotted()),
+                Action::Set { target, value, .. } => {
+                    format!("set {} to {}", target.dotted(), expr(value))
+                }
+                Action::Add { value, target, .. } => {
+                    format!("add {} to {}", expr(value), target.dotted())
+                }
             };
             self.line(1, &text, a.span().end);
         }
@@ -324,7 +367,13 @@ impl Printer<'_> {
             HitPolicy::First => " hit first {",
             HitPolicy::Collect => " hit collect {",
         });
-        self.top_line(&t.docs, t.span.start, &text, end, &["hit", "first", "collect"]);
+        self.top_line(
+            &t.docs,
+            t.span.start,
+            &text,
+            end,
+            &["hit", "first", "collect"],
+        );
         self.sources(&t.sources);
 
         // Every line as its cells, so that the columns can be aligned.
@@ -337,7 +386,11 @@ impl Printer<'_> {
             .map(|r| {
                 let mut cells: Vec<String> = r.cells.iter().map(cell).collect();
                 cells.push("=>".to_string());
-                cells.extend(r.outputs.iter().map(|o| o.as_ref().map_or_else(|| "-".to_string(), expr)));
+                cells.extend(
+                    r.outputs
+                        .iter()
+                        .map(|o| o.as_ref().map_or_else(|| "-".to_string(), expr)),
+                );
                 cells
             })
             .collect();
@@ -351,7 +404,11 @@ impl Printer<'_> {
                 }
             }
         }
-        let head_end = t.outputs.last().or(t.inputs.last()).map_or(end, |p| p.span.end);
+        let head_end = t
+            .outputs
+            .last()
+            .or(t.inputs.last())
+            .map_or(end, |p| p.span.end);
         self.line(1, &table_line(&head, &widths), head_end);
         let mut rule = String::from("|");
         for w in widths.iter().take(head.len()) {
@@ -376,7 +433,8 @@ impl Printer<'_> {
         self.entries("given", &given);
         let params: Vec<(String, Span)> = t.params.iter().map(|b| (binding(b), b.span)).collect();
         self.entries("with", &params);
-        let expect: Vec<(String, Span)> = t.expect.iter().map(|e| (expectation(e), e.span)).collect();
+        let expect: Vec<(String, Span)> =
+            t.expect.iter().map(|e| (expectation(e), e.span)).collect();
         self.entries("expect", &expect);
         self.close(t.span.end);
     }
@@ -384,7 +442,9 @@ impl Printer<'_> {
     /// `given`, `with` or `expect` with its entries: on one line when it fits in
     /// [`MAX_WIDTH`] columns, otherwise the keyword alone and one entry per line.
     fn entries(&mut self, keyword: &str, entries: &[(String, Span)]) {
-        let (Some(first), Some(last)) = (entries.first(), entries.last()) else { return };
+        let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+            return;
+        };
         let texts: Vec<&str> = entries.iter().map(|(t, _)| t.as_str()).collect();
         let one_line = format!("{keyword} {}", texts.join(", "));
         if INDENT.len() + one_line.chars().count() <= MAX_WIDTH {
@@ -410,13 +470,24 @@ impl Printer<'_> {
         let (text, end) = match &p.body {
             PropertyBody::Monotone { output, inputs } => {
                 let end = inputs.last().map_or(output.span, ListItem::span).end;
-                (format!("monotone {} in {}", output.dotted(), list_items(inputs)), end)
+                (
+                    format!("monotone {} in {}", output.dotted(), list_items(inputs)),
+                    end,
+                )
             }
             PropertyBody::Always(e) => (format!("always {}", expr(e)), e.span.end),
             PropertyBody::Never(e) => (format!("never {}", expr(e)), e.span.end),
-            PropertyBody::Agree { other, outputs, except } => {
+            PropertyBody::Agree {
+                other,
+                outputs,
+                except,
+            } => {
                 let paths: Vec<String> = outputs.iter().map(Path::dotted).collect();
-                let mut text = format!("agree with {} on {}", string(&other.value), paths.join(", "));
+                let mut text = format!(
+                    "agree with {} on {}",
+                    string(&other.value),
+                    paths.join(", ")
+                );
                 let mut end = outputs.last().map_or(other.span.end, |o| o.span.end);
                 if let Some(e) = except {
                     text.push_str(&format!(" except when {}", expr(e)));
@@ -468,8 +539,14 @@ fn docs_start(src: &str, start: usize, count: usize) -> usize {
         if found == count {
             break;
         }
-        let line_start = before.get(..newline).and_then(|b| b.rfind('\n')).map_or(0, |i| i + 1);
-        if before.get(line_start..newline).is_some_and(|l| l.trim_start().starts_with("///")) {
+        let line_start = before
+            .get(..newline)
+            .and_then(|b| b.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        if before
+            .get(line_start..newline)
+            .is_some_and(|l| l.trim_start().starts_with("///"))
+        {
             found += 1;
             pos = line_start;
         }
@@ -614,7 +691,11 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::Unary(UnaryOp::Not, x) => format!("not {}", expr(x)),
         ExprKind::Unary(UnaryOp::Neg, x) => format!("-{}", expr(x)),
         ExprKind::Binary(op, a, b) => format!("{} {} {}", expr(a), binary_op(*op), expr(b)),
-        ExprKind::Is { value, negated, test } => {
+        ExprKind::Is {
+            value,
+            negated,
+            test,
+        } => {
             let test = match test {
                 IsTest::Yes => "yes",
                 IsTest::No => "no",
@@ -622,13 +703,37 @@ pub fn expr(e: &Expr) -> String {
                 IsTest::Known => "known",
                 IsTest::Empty => "empty",
             };
-            format!("{} is {}{test}", expr(value), if *negated { "not " } else { "" })
+            format!(
+                "{} is {}{test}",
+                expr(value),
+                if *negated { "not " } else { "" }
+            )
         }
-        ExprKind::In { value, negated, collection } => {
-            format!("{} {}in {}", expr(value), if *negated { "not " } else { "" }, expr(collection))
+        ExprKind::In {
+            value,
+            negated,
+            collection,
+        } => {
+            format!(
+                "{} {}in {}",
+                expr(value),
+                if *negated { "not " } else { "" },
+                expr(collection)
+            )
         }
-        ExprKind::Within { date, amount, direction, anchor } => {
-            format!("{} within {} {} {}", expr(date), expr(amount), direction_word(*direction), expr(anchor))
+        ExprKind::Within {
+            date,
+            amount,
+            direction,
+            anchor,
+        } => {
+            format!(
+                "{} within {} {} {}",
+                expr(date),
+                expr(amount),
+                direction_word(*direction),
+                expr(anchor)
+            )
         }
         ExprKind::Duration(x, unit) => format!("{} {}", expr(x), unit.word()),
         ExprKind::Count(c) => match c {
@@ -642,10 +747,26 @@ pub fn expr(e: &Expr) -> String {
                 };
                 format!("count {what} in {}", expr(list))
             }
-            Count::Within { list, amount, direction, anchor } => {
-                format!("count {} within {} {} {}", expr(list), expr(amount), direction_word(*direction), expr(anchor))
+            Count::Within {
+                list,
+                amount,
+                direction,
+                anchor,
+            } => {
+                format!(
+                    "count {} within {} {} {}",
+                    expr(list),
+                    expr(amount),
+                    direction_word(*direction),
+                    expr(anchor)
+                )
             }
-            Count::Between(list, from, to) => format!("count {} between {} and {}", expr(list), expr(from), expr(to)),
+            Count::Between(list, from, to) => format!(
+                "count {} between {} and {}",
+                expr(list),
+                expr(from),
+                expr(to)
+            ),
             Count::All(list) => format!("count {}", expr(list)),
         },
         ExprKind::If(c, a, b) => format!("if {} then {} else {}", expr(c), expr(a), expr(b)),

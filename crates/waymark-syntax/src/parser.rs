@@ -56,10 +56,10 @@ pub(crate) fn parse_text(text: &str) -> (Ruleset, Vec<Diagnostic>) {
                 Ok(mut pairs) => {
                     if let Some(top) = pairs.next() {
                         for p in top.into_inner() {
-                            if p.as_rule() != Rule::EOI {
-                                if let Some(item) = lower.item(p) {
-                                    ruleset.items.push(item);
-                                }
+                            if p.as_rule() != Rule::EOI
+                                && let Some(item) = lower.item(p)
+                            {
+                                ruleset.items.push(item);
                             }
                         }
                     }
@@ -108,10 +108,10 @@ fn detailed_error(rule: Rule, src: &str) -> Option<pest::error::Error<Rule>> {
 
 /// Turns pest's error into our diagnostic, naming what was expected in plain words.
 fn syntax_error(e: &pest::error::Error<Rule>, chunk: &Chunk, src: &str, rule: Rule) -> Diagnostic {
-    if let pest::error::ErrorVariant::CustomError { message } = &e.variant {
-        if message.contains("limit reached") {
-            return too_complex(chunk, src);
-        }
+    if let pest::error::ErrorVariant::CustomError { message } = &e.variant
+        && message.contains("limit reached")
+    {
+        return too_complex(chunk, src);
     }
     let basic_pos = match e.location {
         pest::error::InputLocation::Pos(p) => p,
@@ -151,10 +151,18 @@ fn syntax_error(e: &pest::error::Error<Rule>, chunk: &Chunk, src: &str, rule: Ru
             pos -= 1;
         }
     }
-    if src.get(pos..).is_some_and(|r| r.starts_with("///")) {
+    if let Some(d) = short_separator(chunk, src) {
+        return d;
+    }
+    if src.get(pos..).is_some_and(|r| r.starts_with("///") && !documents_a_row(r)) {
         return misplaced_doc(chunk.start + pos, src.get(pos..).unwrap_or(""));
     }
     let found = found_token(src, pos);
+    if found.trim().is_empty()
+        && let Some(d) = unclosed_bracket(chunk, src)
+    {
+        return d;
+    }
     let at = chunk.start + pos;
     // One character wide at least, but never past the chunk: at the very end of the file
     // the span is empty.
@@ -178,12 +186,26 @@ fn syntax_error(e: &pest::error::Error<Rule>, chunk: &Chunk, src: &str, rule: Ru
             }
         }
     }
-    if rules.is_empty() && tokens.is_empty() {
-        if let pest::error::ErrorVariant::ParsingError { positives, .. } = &e.variant {
-            rules.extend(positives.iter().copied());
-        }
+    if rules.is_empty()
+        && tokens.is_empty()
+        && let pest::error::ErrorVariant::ParsingError { positives, .. } = &e.variant
+    {
+        rules.extend(positives.iter().copied());
+    }
+    if let Some(d) = misspelt_keyword(found, src, pos, at, &rules, &tokens) {
+        return d;
     }
     let (expected, help) = describe_expected(&rules, &tokens);
+    let before = src.get(..pos).unwrap_or("").trim_end();
+    let help = help.or_else(|| {
+        if found == "=" && before.ends_with('=') {
+            Some("compare with a single `=`, as in `n = 14`".to_string())
+        } else if before.ends_with('-') && before.trim_end_matches('-').trim_end().ends_with('|') {
+            Some("a cell that is only `-` means any value (or no value, right of `=>`); write a negative value in brackets, such as `(-n)`".to_string())
+        } else {
+            None
+        }
+    });
     let found_text = if found.is_empty() {
         "the end of the item".to_string()
     } else if found.trim().is_empty() {
@@ -200,6 +222,97 @@ fn syntax_error(e: &pest::error::Error<Rule>, chunk: &Chunk, src: &str, rule: Ru
     d
 }
 
+/// An item that ends while a bracket is still open: name the bracket, not the tokens
+/// that could have followed.
+fn unclosed_bracket(chunk: &Chunk, src: &str) -> Option<Diagnostic> {
+    let (i, c) = open_brackets(src).last().copied()?;
+    let close = match c {
+        '(' => ')',
+        '[' => ']',
+        _ => '}',
+    };
+    let at = (chunk.start + i) as u32;
+    let end = (chunk.start + src.trim_end().len()) as u32;
+    Some(
+        Diagnostic::new(Code::Syntax, format!("this `{c}` is never closed"))
+            .with_primary(Span::new(at, at + 1), "opened here")
+            .with_label(Span::new(end, end), format!("expected `{close}` by here"))
+            .with_help(format!("add `{close}` after the last line that belongs inside it")),
+    )
+}
+
+/// The brackets of `src` left open at its end, with their offsets, outermost first.
+/// Brackets in texts and comments do not count.
+fn open_brackets(src: &str) -> Vec<(usize, char)> {
+    let mut open: Vec<(usize, char)> = Vec::new();
+    let mut line_start = 0;
+    for line in src.split_inclusive('\n') {
+        let mut in_text = false;
+        let mut chars = line.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' if in_text => {
+                    chars.next();
+                }
+                '"' => in_text = !in_text,
+                '/' if !in_text && line.get(i..).is_some_and(|r| r.starts_with("//")) => break,
+                '(' | '[' | '{' if !in_text => open.push((line_start + i, c)),
+                ')' | ']' | '}' if !in_text => {
+                    let opener = match c {
+                        ')' => '(',
+                        ']' => '[',
+                        _ => '{',
+                    };
+                    if open.last().is_some_and(|(_, o)| *o == opener) {
+                        open.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
+        line_start += line.len();
+    }
+    open
+}
+
+/// A word at the start of a line where a new declaration could begin, which is not one of
+/// the keywords that begin a declaration: most often a misspelt `input` or `rule`.
+fn misspelt_keyword(found: &str, src: &str, pos: usize, at: usize, rules: &[Rule], tokens: &[String]) -> Option<Diagnostic> {
+    let before = src.get(..pos)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let at_line_start = line_start > 0 && before.get(line_start..)?.trim().is_empty();
+    let is_word = found.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    // The item, or the header, could have ended just before the word.
+    let could_end = rules.iter().any(|r| {
+        matches!(r, Rule::EOI | Rule::item_chunk | Rule::header_chunk | Rule::title_clause | Rule::effective_clause | Rule::source_clause)
+    }) || (!tokens.is_empty()
+        && tokens.iter().all(|t| CONTINUATIONS.contains(&t.as_str()))
+        && rules.iter().all(|r| {
+            matches!(
+                r,
+                Rule::expr | Rule::implies | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::comparison
+                    | Rule::sum | Rule::product | Rule::unary | Rule::postfix | Rule::cmp_op | Rule::unit
+            )
+        }));
+    if !at_line_start || !is_word || !could_end || scan::ITEM_KEYWORDS.contains(&found) || !open_brackets(before).is_empty() {
+        return None;
+    }
+    let closest = scan::ITEM_KEYWORDS
+        .iter()
+        .map(|k| (waymark_diagnostics::edit_distance(found, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min();
+    let help = match closest {
+        Some((_, k)) => format!("did you mean `{k}`?"),
+        None => "each declaration starts on a new line with `import`, `enum`, `input`, `param`, `let`, `output`, `rule`, `exception`, `table`, `test` or `property`".to_string(),
+    };
+    Some(
+        Diagnostic::new(Code::Syntax, format!("expected a new declaration, found `{found}`"))
+            .with_primary(Span::new(at as u32, (at + found.len()) as u32), "not a keyword that starts a declaration")
+            .with_help(help),
+    )
+}
+
 /// A chunk that pest gave up on because it needed too many steps or too deep a stack.
 fn too_complex(chunk: &Chunk, src: &str) -> Diagnostic {
     let first_line = src.trim_start().lines().next().unwrap_or("").trim_end();
@@ -207,6 +320,32 @@ fn too_complex(chunk: &Chunk, src: &str) -> Diagnostic {
     Diagnostic::new(Code::NestingTooDeep, "this declaration is too deeply nested or too long to read")
         .with_primary(Span::new(at as u32, (at + first_line.len()) as u32), "in this declaration")
         .with_help("split long formulas into named `let` values")
+}
+
+/// True when the `///` lines at the start of `rest` are followed by a table row.
+fn documents_a_row(rest: &str) -> bool {
+    rest.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("//")).is_some_and(|l| l.starts_with('|'))
+}
+
+/// A table separator line written with single dashes, such as `|-|-|`: the grammar needs
+/// at least two in each cell so that a row of `-` cells is never mistaken for one.
+fn short_separator(chunk: &Chunk, src: &str) -> Option<Diagnostic> {
+    let mut line_start = 0;
+    for line in src.split_inclusive('\n') {
+        let t = line.trim();
+        let cells: Vec<&str> = t.strip_prefix('|').and_then(|r| r.strip_suffix('|')).map(|r| r.split('|').collect()).unwrap_or_default();
+        let dashes_only = !cells.is_empty() && cells.iter().all(|c| !c.trim().is_empty() && c.trim().chars().all(|ch| ch == '-'));
+        if dashes_only && cells.iter().any(|c| c.trim().len() < 2) {
+            let at = chunk.start + line_start + (line.len() - line.trim_start().len());
+            return Some(
+                Diagnostic::new(Code::Syntax, "a separator line needs at least two dashes in each cell")
+                    .with_primary(Span::new(at as u32, (at + t.len()) as u32), "too few dashes")
+                    .with_help("write at least two dashes in each cell, like `|----|----|`, or leave the line out"),
+            );
+        }
+        line_start += line.len();
+    }
+    None
 }
 
 /// A `///` comment where no declaration, enum value or table row follows it.
@@ -271,6 +410,12 @@ fn found_token(src: &str, pos: usize) -> &str {
     }
 }
 
+/// Tokens that can follow a complete formula to make a longer one.
+const CONTINUATIONS: &[&str] = &[
+    "!=", "*", "+", "-", "/", "<", "<=", "=", ">", ">=", "and", "or", "implies", "is", "in", "not", "within",
+    "union", "intersect", "without", "day", "days", "week", "weeks", "month", "months", "year", "years", "(", ".",
+];
+
 fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<String>) {
     const EXPR_STARTS: &[&str] = &["\"", "(", "-", "[", "_", "count", "false", "no", "not", "true", "unknown", "yes", "{", "if"];
     let wants_expr = rules.iter().any(|r| {
@@ -289,6 +434,11 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<Strin
         .filter(|t| !(wants_name && t.as_str() == "_"))
         .filter(|t| !(wants_text && t.as_str() == "\""))
         .collect();
+    // Operators that could continue a complete formula are noise when something the
+    // construct itself needs, such as `else` or `}`, is also expected.
+    let needed: Vec<&String> = tokens.iter().copied().filter(|t| !CONTINUATIONS.contains(&t.as_str())).collect();
+    let continuing = !needed.is_empty() && needed.len() < tokens.len();
+    let tokens = if continuing { needed } else { tokens };
     let has_tokens = !tokens.is_empty();
     for t in tokens {
         let w = format!("`{t}`");
@@ -309,13 +459,21 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<Strin
                 "a version such as `1.0.0`"
             }
             Rule::expr | Rule::implies | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::comparison
+            | Rule::sum | Rule::product | Rule::unary | Rule::postfix | Rule::literal | Rule::if_expr | Rule::cmp_op
+            | Rule::unit | Rule::unit_days | Rule::unit_weeks | Rule::unit_months | Rule::unit_years
+                if continuing =>
+            {
+                continue
+            }
+            Rule::expr | Rule::implies | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::comparison
             | Rule::sum | Rule::product | Rule::unary | Rule::postfix | Rule::literal | Rule::if_expr => "a value or a formula",
             Rule::type_expr | Rule::type_scalar | Rule::type_set | Rule::type_list => "a type such as `answer`, `int` or `date`",
             Rule::when_clause => {
                 help = Some("a rule is `{ when CONDITION set OUTPUT to VALUE }`".to_string());
                 "`when`"
             }
-            Rule::set_action | Rule::add_action => "`set OUTPUT to VALUE` or `add VALUE to OUTPUT`",
+            Rule::set_action => "`set OUTPUT to VALUE`",
+            Rule::add_action => "`add VALUE to OUTPUT`",
             Rule::cite | Rule::source_clause => "`source KEY`",
             Rule::hit_policy => {
                 help = Some("write `hit first` or `hit collect` after the table's name and label".to_string());
@@ -328,7 +486,8 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<Strin
             Rule::fact | Rule::fact_target => "a fact such as `q1 = yes`",
             Rule::param_binding => "a parameter value such as `vhr_threshold = 14`",
             Rule::prop_monotone | Rule::prop_always | Rule::prop_never | Rule::prop_agree => "`monotone`, `always`, `never` or `agree with`",
-            Rule::title_clause | Rule::effective_clause => "`title`, `effective from` or `source`",
+            Rule::title_clause => "`title`",
+            Rule::effective_clause => "`effective from`",
             Rule::enum_variant => "an enum value",
             Rule::optional_kw => "`optional`",
             Rule::output_default | Rule::output_computed => "`default VALUE` or `= FORMULA`",
@@ -355,6 +514,9 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<Strin
             words.push(w.to_string());
         }
     }
+    // A token that a description already names, such as `hit` beside `hit first`, is dropped.
+    let described: Vec<String> = words.iter().filter(|w| w.contains(' ')).cloned().collect();
+    words.retain(|w| w.contains(' ') || !described.iter().any(|d| d.contains(w.trim_end_matches('`'))));
     if words.len() > 5 {
         words.truncate(5);
         words.push("…".to_string());
@@ -911,10 +1073,8 @@ impl Lower {
                 Rule::docs => docs = self.docs(c),
                 Rule::ident => name = Some(self.ident(c)),
                 Rule::string => label = Some(self.string(c)),
-                Rule::hit_policy => {
-                    if c.into_inner().next().is_some_and(|h| h.as_rule() == Rule::hit_collect) {
-                        hit = HitPolicy::Collect;
-                    }
+                Rule::hit_policy if c.clone().into_inner().next().is_some_and(|h| h.as_rule() == Rule::hit_collect) => {
+                    hit = HitPolicy::Collect;
                 }
                 Rule::cite => sources = self.cite(c),
                 Rule::table_head => {
