@@ -1,5 +1,8 @@
 //! Criterion benchmarks of every stage: parse, check, compile, evaluate (with and without
-#![allow(clippy::expect_used, reason = "a benchmark whose fixture is broken should stop at once")]
+#![allow(
+    clippy::expect_used,
+    reason = "a benchmark whose fixture is broken should stop at once"
+)]
 //! explanation), against the hand-written MARAC decision in the same run.
 
 use std::hint::black_box;
@@ -36,8 +39,14 @@ fn marac_case(facts: &serde_json::Value) -> handwritten::Case {
     handwritten::Case {
         answers,
         professional_judgement: answer("professional_judgement"),
-        assessment_date: facts.get("assessment_date").and_then(date).unwrap_or(Date(0)),
-        abuse_event_dates: facts.get("abuse_event_dates").and_then(|v| v.as_array()).map(|a| a.iter().filter_map(date).collect()),
+        assessment_date: facts
+            .get("assessment_date")
+            .and_then(date)
+            .unwrap_or(Date(0)),
+        abuse_event_dates: facts
+            .get("abuse_event_dates")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(date).collect()),
         last_marac_date: facts.get("last_marac_date").and_then(date),
         victim_age: facts.get("victim_age").and_then(|v| v.as_i64()),
     }
@@ -52,7 +61,9 @@ fn marac(c: &mut Criterion) {
         let case = marac_case(&json);
         let params = handwritten::Params::default();
         let mut group = c.benchmark_group(name);
-        group.bench_function("handwritten", |b| b.iter(|| black_box(handwritten::decide(black_box(&case), &params))));
+        group.bench_function("handwritten", |b| {
+            b.iter(|| black_box(handwritten::decide(black_box(&case), &params)))
+        });
         let mut scratch = rules.scratch();
         group.bench_function("waymark_run", |b| {
             b.iter(|| {
@@ -60,8 +71,12 @@ fn marac(c: &mut Criterion) {
                 black_box(rules.output_value(&scratch, 0))
             })
         });
-        group.bench_function("waymark_decision", |b| b.iter(|| black_box(rules.evaluate(black_box(&facts), false))));
-        group.bench_function("waymark_explained", |b| b.iter(|| black_box(rules.evaluate(black_box(&facts), true))));
+        group.bench_function("waymark_decision", |b| {
+            b.iter(|| black_box(rules.evaluate(black_box(&facts), false)))
+        });
+        group.bench_function("waymark_explained", |b| {
+            b.iter(|| black_box(rules.evaluate(black_box(&facts), true)))
+        });
         group.bench_function("waymark_json_in_out", |b| {
             b.iter(|| {
                 let d = rules.evaluate_json(black_box(&json), false).expect("valid");
@@ -75,10 +90,16 @@ fn marac(c: &mut Criterion) {
 fn stages(c: &mut Criterion) {
     let mut inputs: Vec<(String, PathBuf)> = vec![
         ("ric.adult".into(), root().join("rulesets/ric/adult.wm")),
-        ("marac.referral".into(), root().join("rulesets/marac/referral.wm")),
+        (
+            "marac.referral".into(),
+            root().join("rulesets/marac/referral.wm"),
+        ),
     ];
     for n in [10usize, 100, 1_000, 10_000] {
-        inputs.push((format!("rules_{n}"), write_temp(&format!("rules_{n}.wm"), &generate::rules(n))));
+        inputs.push((
+            format!("rules_{n}"),
+            write_temp(&format!("rules_{n}.wm"), &generate::rules(n)),
+        ));
     }
     let mut parse = c.benchmark_group("parse");
     for (name, path) in &inputs {
@@ -92,14 +113,21 @@ fn stages(c: &mut Criterion) {
     check.sample_size(10);
     for (name, path) in &inputs {
         check.bench_with_input(BenchmarkId::from_parameter(name), path, |b, p| {
-            b.iter(|| black_box(waymark_check::check_path(black_box(p), &waymark_check::FsLoader)))
+            b.iter(|| {
+                black_box(waymark_check::check_path(
+                    black_box(p),
+                    &waymark_check::FsLoader,
+                ))
+            })
         });
     }
     check.finish();
     let mut compile = c.benchmark_group("compile");
     compile.sample_size(10);
     for (name, path) in &inputs {
-        let checked = waymark_check::check_path(path, &waymark_check::FsLoader).ruleset.expect("checks");
+        let checked = waymark_check::check_path(path, &waymark_check::FsLoader)
+            .ruleset
+            .expect("checks");
         compile.bench_with_input(BenchmarkId::from_parameter(name), &checked, |b, h| {
             b.iter(|| black_box(waymark_compile::compile(black_box(h))))
         });
@@ -109,7 +137,9 @@ fn stages(c: &mut Criterion) {
     for n in [10usize, 100, 1_000, 10_000] {
         let path = write_temp(&format!("rules_{n}.wm"), &generate::rules(n));
         let rules = Ruleset::from_path(&path).expect("generated rules check");
-        let facts = rules.facts_from_json(&generate::rules_facts(3)).expect("valid");
+        let facts = rules
+            .facts_from_json(&generate::rules_facts(3))
+            .expect("valid");
         let mut scratch = rules.scratch();
         eval.bench_with_input(BenchmarkId::new("rules", n), &facts, |b, f| {
             b.iter(|| {
@@ -123,8 +153,12 @@ fn stages(c: &mut Criterion) {
     for n in [10usize, 100, 1_000] {
         let path = write_temp(&format!("rules_{n}.wm"), &generate::rules(n));
         let rules = Ruleset::from_path(&path).expect("generated rules check");
-        let facts = rules.facts_from_json(&generate::rules_facts(3)).expect("valid");
-        explained.bench_with_input(BenchmarkId::new("rules", n), &facts, |b, f| b.iter(|| black_box(rules.evaluate(black_box(f), true))));
+        let facts = rules
+            .facts_from_json(&generate::rules_facts(3))
+            .expect("valid");
+        explained.bench_with_input(BenchmarkId::new("rules", n), &facts, |b, f| {
+            b.iter(|| black_box(rules.evaluate(black_box(f), true)))
+        });
     }
     explained.finish();
 }
@@ -139,12 +173,16 @@ fn tables(c: &mut Criterion) {
             let facts = rules
                 .facts_from_json(&serde_json::json!({"band": band, "age": 30, "income": 10_000}))
                 .expect("valid");
-            group.bench_with_input(BenchmarkId::new(format!("rows_{rows}"), at), &facts, |b, f| {
-                b.iter(|| {
-                    rules.run(black_box(f), &mut scratch);
-                    black_box(rules.output_value(&scratch, 0))
-                })
-            });
+            group.bench_with_input(
+                BenchmarkId::new(format!("rows_{rows}"), at),
+                &facts,
+                |b, f| {
+                    b.iter(|| {
+                        rules.run(black_box(f), &mut scratch);
+                        black_box(rules.output_value(&scratch, 0))
+                    })
+                },
+            );
         }
     }
     group.finish();

@@ -38,7 +38,9 @@ pub fn rules(n: usize) -> String {
     for i in 1..=24 {
         let _ = writeln!(s, "input q{i}: answer \"Question {i}\"");
     }
-    s.push_str("input score: int in 0..1000 \"Score\"\ninput age: optional int in 0..130 \"Age\"\n");
+    s.push_str(
+        "input score: int in 0..1000 \"Score\"\ninput age: optional int in 0..130 \"Age\"\n",
+    );
     s.push_str("param limit: int in 0..1000 = 500 \"Limit\"\n");
     s.push_str("let yes_count = count yes in [q1..q24]\n");
     s.push_str("output level: grade \"Level\" default low\noutput flags: set of flag \"Flags\"\n");
@@ -49,16 +51,26 @@ pub fn rules(n: usize) -> String {
         let cond = match r % 4 {
             0 => format!("q{q} is yes and yes_count >= {k}"),
             1 => format!("score > {} or q{q} is no", rng.below(1000)),
-            2 => format!("age is known and age < {} and q{q} is yes", rng.below(100) + 1),
+            2 => format!(
+                "age is known and age < {} and q{q} is yes",
+                rng.below(100) + 1
+            ),
             _ => format!("score >= limit and yes_count < {k}"),
         };
         let action = if r % 2 == 0 {
             format!("set level to {}", ["medium", "high"][r % 4 / 2])
         } else {
-            format!("add {} to flags", ["a", "b", "c", "d", "e", "f", "g", "h"][r % 8])
+            format!(
+                "add {} to flags",
+                ["a", "b", "c", "d", "e", "f", "g", "h"][r % 8]
+            )
         };
         if r % 10 == 9 {
-            let _ = writeln!(s, "exception r{r} to r{} {{\n  when q{q} is unknown\n  {action}\n}}", r - 1);
+            let _ = writeln!(
+                s,
+                "exception r{r} to r{} {{\n  when q{q} is unknown\n  {action}\n}}",
+                r - 1
+            );
         } else {
             let _ = writeln!(s, "rule r{r} {{\n  when {cond}\n  {action}\n}}");
         }
@@ -112,7 +124,10 @@ pub fn marac_facts(seed: u64, yes: usize, unknown_pct: u64) -> serde_json::Value
     }
     m.insert("professional_judgement".into(), "no".into());
     m.insert("assessment_date".into(), "2024-05-01".into());
-    m.insert("abuse_event_dates".into(), serde_json::json!(["2023-06-01", "2024-01-10"]));
+    m.insert(
+        "abuse_event_dates".into(),
+        serde_json::json!(["2023-06-01", "2024-01-10"]),
+    );
     m.insert("last_marac_date".into(), "2022-01-01".into());
     m.insert("victim_age".into(), 34.into());
     serde_json::Value::Object(m)

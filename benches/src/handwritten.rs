@@ -79,17 +79,30 @@ pub fn decide(c: &Case, p: &Params) -> Outcome {
     let yes_count = c.answers.iter().filter(|a| **a == Answer::Yes).count();
     let vhr = yes_count >= p.vhr_threshold;
     let pj = c.professional_judgement == Answer::Yes;
-    let escalation = match (&c.abuse_event_dates, c.assessment_date.shift(-p.escalation_window_months, Unit::Months)) {
+    let escalation = match (
+        &c.abuse_event_dates,
+        c.assessment_date
+            .shift(-p.escalation_window_months, Unit::Months),
+    ) {
         (Some(events), Some(from)) => {
-            events.iter().filter(|d| **d >= from && **d <= c.assessment_date).count() >= p.escalation_count
+            events
+                .iter()
+                .filter(|d| **d >= from && **d <= c.assessment_date)
+                .count()
+                >= p.escalation_count
         }
         _ => false,
     };
-    let repeat = match (c.last_marac_date, c.assessment_date.shift(-p.repeat_window_months, Unit::Months)) {
+    let repeat = match (
+        c.last_marac_date,
+        c.assessment_date
+            .shift(-p.repeat_window_months, Unit::Months),
+    ) {
         (Some(last), Some(from)) => last >= from && last <= c.assessment_date,
         _ => false,
     };
-    let reasons = u8::from(vhr) | u8::from(pj) << 1 | u8::from(escalation) << 2 | u8::from(repeat) << 3;
+    let reasons =
+        u8::from(vhr) | u8::from(pj) << 1 | u8::from(escalation) << 2 | u8::from(repeat) << 3;
     let any = reasons != 0;
     let too_young = c.victim_age.is_some_and(|a| a < p.marac_min_age);
     let risk_level = if any {
@@ -99,5 +112,10 @@ pub fn decide(c: &Case, p: &Params) -> Outcome {
     } else {
         Level::Standard
     };
-    Outcome { yes_count, risk_level, refer_marac: any && !too_young, reasons }
+    Outcome {
+        yes_count,
+        risk_level,
+        refer_marac: any && !too_young,
+        reasons,
+    }
 }

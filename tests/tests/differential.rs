@@ -12,7 +12,11 @@ use waymark_tests::reference;
 /// Well-typed expressions of each type, to a bounded depth.
 fn boolean(depth: u32) -> BoxedStrategy<String> {
     let leaf = prop_oneof![
-        (1..=6u32, prop_oneof![Just("yes"), Just("no"), Just("unknown"), Just("known")]).prop_map(|(q, t)| format!("q{q} is {t}")),
+        (
+            1..=6u32,
+            prop_oneof![Just("yes"), Just("no"), Just("unknown"), Just("known")]
+        )
+            .prop_map(|(q, t)| format!("q{q} is {t}")),
         Just("b1".to_string()),
         Just("b1 is known".to_string()),
         Just("n1 is known".to_string()),
@@ -122,14 +126,23 @@ fn ruleset() -> impl Strategy<Value = Case> {
 }
 
 fn facts() -> impl Strategy<Value = Json> {
-    let answer = prop_oneof![Just(json!("yes")), Just(json!("no")), Just(json!("unknown")), Just(Json::Null)];
-    let date = (2022i32..2025, 1u32..13, 1u32..29).prop_map(|(y, m, d)| json!(format!("{y:04}-{m:02}-{d:02}")));
+    let answer = prop_oneof![
+        Just(json!("yes")),
+        Just(json!("no")),
+        Just(json!("unknown")),
+        Just(Json::Null)
+    ];
+    let date = (2022i32..2025, 1u32..13, 1u32..29)
+        .prop_map(|(y, m, d)| json!(format!("{y:04}-{m:02}-{d:02}")));
     (
         prop::collection::vec(answer, 6),
         prop::option::of(any::<bool>()),
         prop::option::of(0..40i64),
         prop::option::of(date.clone()),
-        prop::option::of(prop::collection::vec(prop_oneof![4 => date, 1 => Just(Json::Null)], 0..5)),
+        prop::option::of(prop::collection::vec(
+            prop_oneof![4 => date, 1 => Just(Json::Null)],
+            0..5,
+        )),
         prop::option::of(prop_oneof![Just("red"), Just("blue"), Just("green")]),
     )
         .prop_map(|(answers, b1, n1, d1, ev, e1)| {
@@ -175,13 +188,23 @@ fn compare(dir: &Path, name: &str, source: &str, facts: &[Json]) -> Result<bool,
         if logic_only {
             return Ok(false);
         }
-        let msgs: Vec<String> = check.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
-        return Err(format!("generated ruleset does not check: {msgs:?}\n{source}"));
+        let msgs: Vec<String> = check
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.message.clone())
+            .collect();
+        return Err(format!(
+            "generated ruleset does not check: {msgs:?}\n{source}"
+        ));
     };
     let rules = waymark::Ruleset::from_path(&path).map_err(|e| format!("{e}"))?;
     for f in facts {
-        let native = rules.evaluate_json(f, false).map_err(|e| format!("native refused facts {f}: {e}"))?;
-        let inputs = reference::parse_facts(&hir, f).map_err(|e| format!("reference refused facts {f}: {e:?}"))?;
+        let native = rules
+            .evaluate_json(f, false)
+            .map_err(|e| format!("native refused facts {f}: {e}"))?;
+        let inputs = reference::parse_facts(&hir, f)
+            .map_err(|e| format!("reference refused facts {f}: {e:?}"))?;
         let oracle = reference::evaluate(&hir, &inputs, &[]);
         if native.outcome != oracle {
             return Err(format!(
@@ -198,11 +221,20 @@ fn compare(dir: &Path, name: &str, source: &str, facts: &[Json]) -> Result<bool,
 fn generated_rulesets_agree_with_the_reference_interpreter() {
     let dir = std::env::temp_dir().join(format!("waymark-diff-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let cases = std::env::var("WAYMARK_DIFF_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
-    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let cases = std::env::var("WAYMARK_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
     let result = runner.run(&ruleset(), |case| {
         if !compare(&dir, "case.wm", &case.source, &case.facts).map_err(TestCaseError::fail)? {
-            return Err(TestCaseError::reject("the checker refuses this generated ruleset"));
+            return Err(TestCaseError::reject(
+                "the checker refuses this generated ruleset",
+            ));
         }
         Ok(())
     });
@@ -222,15 +254,26 @@ fn reference_rulesets_agree_with_the_reference_interpreter() {
                 .collect()
         })
         .unwrap_or_default();
-    let mut runner = TestRunner::new(Config { cases: 64, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 64,
+        failure_persistence: None,
+        ..Config::default()
+    });
     let marac = root.join("rulesets/marac/referral.wm");
     let rules = waymark::Ruleset::from_path(&marac).expect("marac.referral checks");
     let hir = rules.checked().clone();
-    let answer = prop_oneof![Just(json!("yes")), Just(json!("no")), Just(json!("unknown"))];
+    let answer = prop_oneof![
+        Just(json!("yes")),
+        Just(json!("no")),
+        Just(json!("unknown"))
+    ];
     let strategy = (
         prop::collection::vec(answer.clone(), 24),
         answer,
-        prop::option::of(prop::collection::vec((2022i32..2025, 1u32..13, 1u32..29), 0..6)),
+        prop::option::of(prop::collection::vec(
+            (2022i32..2025, 1u32..13, 1u32..29),
+            0..6,
+        )),
         prop::option::of((2022i32..2025, 1u32..13, 1u32..29)),
         prop::option::of(10i64..60),
     );
@@ -243,7 +286,10 @@ fn reference_rulesets_agree_with_the_reference_interpreter() {
         m.insert("assessment_date".into(), json!("2024-05-01"));
         let d = |(y, mo, da): (i32, u32, u32)| json!(format!("{y:04}-{mo:02}-{da:02}"));
         if let Some(ev) = events {
-            m.insert("abuse_event_dates".into(), Json::Array(ev.into_iter().map(d).collect()));
+            m.insert(
+                "abuse_event_dates".into(),
+                Json::Array(ev.into_iter().map(d).collect()),
+            );
         }
         if let Some(l) = last {
             m.insert("last_marac_date".into(), d(l));
@@ -252,8 +298,11 @@ fn reference_rulesets_agree_with_the_reference_interpreter() {
             m.insert("victim_age".into(), json!(a));
         }
         let f = Json::Object(m);
-        let native = rules.evaluate_json(&f, false).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let inputs = reference::parse_facts(&hir, &f).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let native = rules
+            .evaluate_json(&f, false)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let inputs =
+            reference::parse_facts(&hir, &f).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
         let oracle = reference::evaluate(&hir, &inputs, &[]);
         prop_assert_eq!(&native.outcome, &oracle, "facts {}", f);
         Ok(())
@@ -264,8 +313,13 @@ fn reference_rulesets_agree_with_the_reference_interpreter() {
     // The example cases, against the MARAC rules where they fit.
     for f in &cases {
         if let Ok(native) = rules.evaluate_json(f, false) {
-            let inputs = reference::parse_facts(&hir, f).expect("the reference accepts what the engine accepts");
-            assert_eq!(native.outcome, reference::evaluate(&hir, &inputs, &[]), "facts {f}");
+            let inputs = reference::parse_facts(&hir, f)
+                .expect("the reference accepts what the engine accepts");
+            assert_eq!(
+                native.outcome,
+                reference::evaluate(&hir, &inputs, &[]),
+                "facts {f}"
+            );
         }
     }
 }

@@ -390,7 +390,7 @@ impl Checker<'_> {
                 found.push((code, what, file, span, inst, name));
             }
         }
-        found.sort_by(|a, b| (a.0, a.2, a.3).cmp(&(b.0, b.2, b.3)));
+        found.sort_by_key(|a| (a.0, a.2, a.3));
         // Thousands of identical warnings help nobody: after the first few of each kind,
         // one warning counts the rest.
         let mut shown: HashMap<Code, usize> = HashMap::new();

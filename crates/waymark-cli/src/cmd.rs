@@ -64,7 +64,12 @@ fn dedup(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diags
         .into_iter()
         .filter(|d| {
-            let key = (d.file.as_ref().map(|f| f.name.clone()), d.primary_span(), d.code, d.message.clone());
+            let key = (
+                d.file.as_ref().map(|f| f.name.clone()),
+                d.primary_span(),
+                d.code,
+                d.message.clone(),
+            );
             seen.insert(key)
         })
         .collect()
@@ -99,7 +104,11 @@ pub fn check(paths: &[PathBuf], deny_warnings: bool, format: Format) -> u8 {
             if warnings == 1 { "" } else { "s" }
         );
     }
-    if errors > 0 || (deny_warnings && warnings > 0) { FAILED } else { OK }
+    if errors > 0 || (deny_warnings && warnings > 0) {
+        FAILED
+    } else {
+        OK
+    }
 }
 
 pub fn fmt(paths: &[PathBuf], check_only: bool) -> u8 {
@@ -129,18 +138,21 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> u8 {
         let formatted = waymark_syntax::format(&parse.ruleset, &parse.file.text);
         if formatted.as_bytes() != bytes.as_slice() {
             changed.push(f.clone());
-            if !check_only
-                && let Err(e) = std::fs::write(f, formatted) {
-                    eprintln!("error: cannot write `{}`: {e}", f.display());
-                    return USAGE;
-                }
+            if !check_only && let Err(e) = std::fs::write(f, formatted) {
+                eprintln!("error: cannot write `{}`: {e}", f.display());
+                return USAGE;
+            }
         }
     }
     if check_only {
         for f in &changed {
             println!("would reformat {}", f.display());
         }
-        if broken || !changed.is_empty() { FAILED } else { OK }
+        if broken || !changed.is_empty() {
+            FAILED
+        } else {
+            OK
+        }
     } else {
         for f in &changed {
             eprintln!("formatted {}", f.display());
@@ -164,8 +176,11 @@ fn parse_params(params: &[String]) -> Result<Vec<(String, Json)>, String> {
     params
         .iter()
         .map(|p| {
-            let (name, value) = p.split_once('=').ok_or_else(|| format!("`--param {p}` must be NAME=VALUE"))?;
-            let value = serde_json::from_str(value).unwrap_or_else(|_| Json::String(value.to_string()));
+            let (name, value) = p
+                .split_once('=')
+                .ok_or_else(|| format!("`--param {p}` must be NAME=VALUE"))?;
+            let value =
+                serde_json::from_str(value).unwrap_or_else(|_| Json::String(value.to_string()));
             Ok((name.trim().to_string(), value))
         })
         .collect()
@@ -216,7 +231,9 @@ pub fn eval(
         (Some(f), _) => eval_one(&rules, f, format, explain),
         (None, Some(c)) => eval_stream(&rules, c, out, explain),
         (None, None) => {
-            eprintln!("error: give the case with `--facts FILE` (or `-` for standard input), or many with `--cases FILE.jsonl`");
+            eprintln!(
+                "error: give the case with `--facts FILE` (or `-` for standard input), or many with `--cases FILE.jsonl`"
+            );
             USAGE
         }
     }
@@ -257,7 +274,9 @@ fn eval_one(rules: &Ruleset, source: &str, format: Format, explain: bool) -> u8 
     match rules.evaluate_json(&json, explain) {
         Ok(d) => {
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default()),
+                Format::Json => {
+                    println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default())
+                }
                 Format::Text => print!("{}", render_decision(rules, &d)),
             }
             OK
@@ -281,7 +300,11 @@ fn eval_stream(rules: &Ruleset, source: &str, out: Option<&Path>, explain: bool)
             }
         }
     };
-    let total = if source == "-" { None } else { std::fs::metadata(source).ok().map(|m| m.len()) };
+    let total = if source == "-" {
+        None
+    } else {
+        std::fs::metadata(source).ok().map(|m| m.len())
+    };
     let writer: Box<dyn Write> = match out {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => Box::new(f),
@@ -330,7 +353,10 @@ fn eval_stream(rules: &Ruleset, source: &str, out: Option<&Path>, explain: bool)
             }
         } else {
             buffer.clear();
-            stream.eval_line(&line, &mut buffer).map(|()| None).map_err(|e| e.0)
+            stream
+                .eval_line(&line, &mut buffer)
+                .map(|()| None)
+                .map_err(|e| e.0)
         };
         let written = match result {
             Ok(Some(d)) => {
@@ -346,7 +372,8 @@ fn eval_stream(rules: &Ruleset, source: &str, out: Option<&Path>, explain: bool)
                 for e in &errors {
                     bar.suspend(|| eprintln!("error: line {}: {}", n + 1, e.message));
                 }
-                serde_json::to_writer(&mut writer, &json!({"line": n + 1, "errors": errors})).map_err(std::io::Error::other)
+                serde_json::to_writer(&mut writer, &json!({"line": n + 1, "errors": errors}))
+                    .map_err(std::io::Error::other)
             }
         };
         if written.and_then(|_| writer.write_all(b"\n")).is_err() {
@@ -359,7 +386,11 @@ fn eval_stream(rules: &Ruleset, source: &str, out: Option<&Path>, explain: bool)
         eprintln!("error: cannot write decisions");
         return USAGE;
     }
-    eprintln!("{good} decision{}, {bad} bad line{}", if good == 1 { "" } else { "s" }, if bad == 1 { "" } else { "s" });
+    eprintln!(
+        "{good} decision{}, {bad} bad line{}",
+        if good == 1 { "" } else { "s" },
+        if bad == 1 { "" } else { "s" }
+    );
     if bad > 0 { FAILED } else { OK }
 }
 
@@ -380,9 +411,17 @@ fn render_decision(rules: &Ruleset, d: &Decision) -> String {
     let p = rules.program();
     let mut s = String::new();
     let title = p.meta.title.clone().unwrap_or_default();
-    s.push_str(&format!("{} {} — {}\n\n", d.ruleset.id, d.ruleset.version, title));
+    s.push_str(&format!(
+        "{} {} — {}\n\n",
+        d.ruleset.id, d.ruleset.version, title
+    ));
     s.push_str("Outcome\n");
-    let width = d.outcome.keys().map(|k| label_of(rules, k).chars().count()).max().unwrap_or(0);
+    let width = d
+        .outcome
+        .keys()
+        .map(|k| label_of(rules, k).chars().count())
+        .max()
+        .unwrap_or(0);
     for out in p.outputs.iter().filter(|o| o.public) {
         let v = d.outcome.get(&out.name).cloned().unwrap_or(Json::Null);
         let label = label_of(rules, &out.name);
@@ -392,20 +431,44 @@ fn render_decision(rules: &Ruleset, d: &Decision) -> String {
         s.push_str("\nWhy\n");
         if let Some(outputs) = ex.get("outputs").and_then(Json::as_object) {
             for out in p.outputs.iter().filter(|o| o.public) {
-                let Some(entry) = outputs.get(&out.name) else { continue };
-                let because = entry.get("because").and_then(Json::as_array).cloned().unwrap_or_default();
+                let Some(entry) = outputs.get(&out.name) else {
+                    continue;
+                };
+                let because = entry
+                    .get("because")
+                    .and_then(Json::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 let undetermined = entry.get("undetermined");
                 if because.is_empty() && undetermined.is_none() {
                     continue;
                 }
-                s.push_str(&format!("  {} = {}\n", out.name, show(d.outcome.get(&out.name).unwrap_or(&Json::Null))));
+                s.push_str(&format!(
+                    "  {} = {}\n",
+                    out.name,
+                    show(d.outcome.get(&out.name).unwrap_or(&Json::Null))
+                ));
                 for b in because {
-                    let what = b.get("label").and_then(Json::as_str).map(str::to_string).unwrap_or_else(|| {
-                        b.get("rule").or(b.get("table")).map(show).unwrap_or_default()
-                    });
-                    let cites: Vec<String> =
-                        b.get("sources").and_then(Json::as_array).map(|a| a.iter().filter_map(|c| c.get("key").map(show)).collect()).unwrap_or_default();
-                    let cites = if cites.is_empty() { String::new() } else { format!(" [{}]", cites.join(", ")) };
+                    let what = b
+                        .get("label")
+                        .and_then(Json::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| {
+                            b.get("rule")
+                                .or(b.get("table"))
+                                .map(show)
+                                .unwrap_or_default()
+                        });
+                    let cites: Vec<String> = b
+                        .get("sources")
+                        .and_then(Json::as_array)
+                        .map(|a| a.iter().filter_map(|c| c.get("key").map(show)).collect())
+                        .unwrap_or_default();
+                    let cites = if cites.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", cites.join(", "))
+                    };
                     s.push_str(&format!("    because: {what}{cites}\n"));
                 }
                 if let Some(u) = undetermined {
@@ -414,7 +477,11 @@ fn render_decision(rules: &Ruleset, d: &Decision) -> String {
                 }
             }
         }
-        if let Some(misses) = ex.get("nearest_misses").and_then(Json::as_array).filter(|m| !m.is_empty()) {
+        if let Some(misses) = ex
+            .get("nearest_misses")
+            .and_then(Json::as_array)
+            .filter(|m| !m.is_empty())
+        {
             s.push_str("\nNearest misses\n");
             for m in misses.iter().take(6) {
                 let text = m.get("text").map(show).unwrap_or_default();
@@ -422,14 +489,25 @@ fn render_decision(rules: &Ruleset, d: &Decision) -> String {
                 s.push_str(&format!("  - {text} ({label})\n"));
             }
             if misses.len() > 6 {
-                s.push_str(&format!("  … and {} more with --format json\n", misses.len() - 6));
+                s.push_str(&format!(
+                    "  … and {} more with --format json\n",
+                    misses.len() - 6
+                ));
             }
         }
-        if let Some(qs) = ex.get("next_questions").and_then(Json::as_array).filter(|q| !q.is_empty()) {
+        if let Some(qs) = ex
+            .get("next_questions")
+            .and_then(Json::as_array)
+            .filter(|q| !q.is_empty())
+        {
             s.push_str("\nNext questions to ask\n");
             for q in qs {
                 let input = q.get("input").map(show).unwrap_or_default();
-                let label = q.get("label").and_then(Json::as_str).map(|l| format!(" — {l}")).unwrap_or_default();
+                let label = q
+                    .get("label")
+                    .and_then(Json::as_str)
+                    .map(|l| format!(" — {l}"))
+                    .unwrap_or_default();
                 let changes = q.get("could_change").map(show).unwrap_or_default();
                 s.push_str(&format!("  - {input}{label} (could change {changes})\n"));
             }
@@ -439,7 +517,13 @@ fn render_decision(rules: &Ruleset, d: &Decision) -> String {
 }
 
 fn label_of(rules: &Ruleset, output: &str) -> String {
-    rules.program().outputs.iter().find(|o| o.name == output).and_then(|o| o.label.clone()).unwrap_or_else(|| output.to_string())
+    rules
+        .program()
+        .outputs
+        .iter()
+        .find(|o| o.name == output)
+        .and_then(|o| o.label.clone())
+        .unwrap_or_else(|| output.to_string())
 }
 
 pub fn test(paths: &[PathBuf], format: Format) -> u8 {
@@ -457,7 +541,10 @@ pub fn test(paths: &[PathBuf], format: Format) -> u8 {
             Ok(r) => r,
             Err(d) => {
                 print_diagnostics(&d.0, Format::Text);
-                eprintln!("error: `{}` does not check, so its tests cannot run", f.display());
+                eprintln!(
+                    "error: `{}` does not check, so its tests cannot run",
+                    f.display()
+                );
                 failed += 1;
                 continue;
             }
@@ -466,7 +553,11 @@ pub fn test(paths: &[PathBuf], format: Format) -> u8 {
         if format == Format::Text && !report.tests.is_empty() {
             println!("\nrunning {} tests in {}", report.tests.len(), f.display());
             for t in &report.tests {
-                println!("test {} ... {}", t.name, if t.passed { "ok" } else { "FAILED" });
+                println!(
+                    "test {} ... {}",
+                    t.name,
+                    if t.passed { "ok" } else { "FAILED" }
+                );
             }
             for t in report.tests.iter().filter(|t| !t.passed) {
                 println!("\n---- {} ({}:{}) ----", t.name, f.display(), t.line);
@@ -474,7 +565,10 @@ pub fn test(paths: &[PathBuf], format: Format) -> u8 {
                     println!("  {out}: expected {}, got {}", show(expected), show(actual));
                 }
                 if let Some(ex) = &t.explanation {
-                    println!("  explanation: {}", serde_json::to_string(ex).unwrap_or_default());
+                    println!(
+                        "  explanation: {}",
+                        serde_json::to_string(ex).unwrap_or_default()
+                    );
                 }
             }
         }
@@ -483,9 +577,15 @@ pub fn test(paths: &[PathBuf], format: Format) -> u8 {
         reports.push(json!({"file": f.display().to_string(), "report": report}));
     }
     if format == Format::Json {
-        println!("{}", json!({"passed": passed, "failed": failed, "files": reports}));
+        println!(
+            "{}",
+            json!({"passed": passed, "failed": failed, "files": reports})
+        );
     } else {
-        println!("\ntest result: {}. {passed} passed, {failed} failed", if failed == 0 { "ok" } else { "FAILED" });
+        println!(
+            "\ntest result: {}. {passed} passed, {failed} failed",
+            if failed == 0 { "ok" } else { "FAILED" }
+        );
     }
     if failed > 0 { FAILED } else { OK }
 }
@@ -493,7 +593,10 @@ pub fn test(paths: &[PathBuf], format: Format) -> u8 {
 pub fn schema(path: &Path) -> u8 {
     match load(path, Format::Text) {
         Ok(r) => {
-            println!("{}", serde_json::to_string_pretty(&r.schema()).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&r.schema()).unwrap_or_default()
+            );
             OK
         }
         Err(code) => code,
@@ -530,7 +633,9 @@ pub fn doc(paths: &[PathBuf], out: Option<&Path>, check_only: bool) -> u8 {
                     stale.push(target);
                     continue;
                 }
-                if let Err(e) = std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&target, page)) {
+                if let Err(e) =
+                    std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&target, page))
+                {
                     eprintln!("error: cannot write `{}`: {e}", target.display());
                     return USAGE;
                 }
@@ -539,7 +644,10 @@ pub fn doc(paths: &[PathBuf], out: Option<&Path>, check_only: bool) -> u8 {
         }
     }
     for s in &stale {
-        println!("stale: {} (run `waymark doc rulesets --out docs/rulesets`)", s.display());
+        println!(
+            "stale: {} (run `waymark doc rulesets --out docs/rulesets`)",
+            s.display()
+        );
     }
     if stale.is_empty() { OK } else { FAILED }
 }

@@ -117,11 +117,29 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Check { paths, deny, format } => cmd::check(&paths, deny.iter().any(|d| d == "warnings"), format),
+        Command::Check {
+            paths,
+            deny,
+            format,
+        } => cmd::check(&paths, deny.iter().any(|d| d == "warnings"), format),
         Command::Fmt { paths, check } => cmd::fmt(&paths, check),
-        Command::Eval { ruleset, facts, cases, out, params, format, explain } => {
-            cmd::eval(&ruleset, facts.as_deref(), cases.as_deref(), out.as_deref(), &params, format, explain)
-        }
+        Command::Eval {
+            ruleset,
+            facts,
+            cases,
+            out,
+            params,
+            format,
+            explain,
+        } => cmd::eval(
+            &ruleset,
+            facts.as_deref(),
+            cases.as_deref(),
+            out.as_deref(),
+            &params,
+            format,
+            explain,
+        ),
         Command::Test { paths, format } => cmd::test(&paths, format),
         Command::Schema { ruleset } => cmd::schema(&ruleset),
         Command::Doc { paths, out, check } => cmd::doc(&paths, out.as_deref(), check),

@@ -7,8 +7,8 @@
 //! few words find the matching rows.
 
 use waymark_check::hir;
-use waymark_ir::program::{CellInfo, Cmp, ColumnIndex, ConstVal, RowInfo, Slot, TableIndex};
 use waymark_ir::Answer;
+use waymark_ir::program::{CellInfo, Cmp, ColumnIndex, ConstVal, RowInfo, Slot, TableIndex};
 
 /// Tables smaller than this are scanned row by row.
 const MIN_ROWS: usize = 16;
@@ -26,14 +26,26 @@ pub fn key(c: &ConstVal) -> Option<i128> {
 }
 
 fn indexable(t: &hir::Type) -> bool {
-    matches!(t, hir::Type::Int | hir::Type::Date | hir::Type::Enum(_) | hir::Type::Answer | hir::Type::Bool)
+    matches!(
+        t,
+        hir::Type::Int | hir::Type::Date | hir::Type::Enum(_) | hir::Type::Answer | hir::Type::Bool
+    )
 }
 
-pub(crate) fn build(consts: &[(Slot, ConstVal)], columns: &[hir::Expr], rows: &[RowInfo]) -> Option<TableIndex> {
+pub(crate) fn build(
+    consts: &[(Slot, ConstVal)],
+    columns: &[hir::Expr],
+    rows: &[RowInfo],
+) -> Option<TableIndex> {
     if rows.len() < MIN_ROWS || columns.iter().any(|c| !indexable(&c.ty)) {
         return None;
     }
-    let value = |s: &Slot| consts.iter().find(|(slot, _)| slot == s).and_then(|(_, c)| key(c));
+    let value = |s: &Slot| {
+        consts
+            .iter()
+            .find(|(slot, _)| slot == s)
+            .and_then(|(_, c)| key(c))
+    };
     // Resolve every cell to key tests first; give up on any non-constant cell.
     let mut tests: Vec<Vec<Test>> = Vec::with_capacity(rows.len());
     for row in rows {
@@ -41,7 +53,9 @@ pub(crate) fn build(consts: &[(Slot, ConstVal)], columns: &[hir::Expr], rows: &[
         for cell in &row.cells {
             cells.push(match cell {
                 CellInfo::Any => Test::Any,
-                CellInfo::OneOf(vs) => Test::OneOf(vs.iter().map(value).collect::<Option<Vec<_>>>()?),
+                CellInfo::OneOf(vs) => {
+                    Test::OneOf(vs.iter().map(value).collect::<Option<Vec<_>>>()?)
+                }
                 CellInfo::Compare(op, s) => Test::Cmp(*op, value(s)?),
                 CellInfo::Range(a, b) => Test::Range(value(a)?, value(b)?),
             });
@@ -87,14 +101,18 @@ pub(crate) fn build(consts: &[(Slot, ConstVal)], columns: &[hir::Expr], rows: &[
             };
             for (r, row) in tests.iter().enumerate() {
                 if row.get(col).is_some_and(|t| t.matches(representative))
-                    && let Some(w) = bits.get_mut(seg * words + r / 64) {
-                        *w |= 1u64 << (r % 64);
-                    }
+                    && let Some(w) = bits.get_mut(seg * words + r / 64)
+                {
+                    *w |= 1u64 << (r % 64);
+                }
             }
         }
         index_columns.push(ColumnIndex { points, bits });
     }
-    Some(TableIndex { words: words as u32, columns: index_columns })
+    Some(TableIndex {
+        words: words as u32,
+        columns: index_columns,
+    })
 }
 
 enum Test {

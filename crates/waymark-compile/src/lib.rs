@@ -136,7 +136,9 @@ impl<'a> Compiler<'a> {
             match *node {
                 Node::Let(id) => {
                     let def = &rs.lets[id.0 as usize];
-                    if matches!(def.ty, hir::Type::List(_)) && matches!(def.value.kind, ExprKind::List(_)) {
+                    if matches!(def.ty, hir::Type::List(_))
+                        && matches!(def.value.kind, ExprKind::List(_))
+                    {
                         continue; // Inlined where it is used.
                     }
                     let s = self.expr(&def.value)?;
@@ -148,15 +150,24 @@ impl<'a> Compiler<'a> {
             }
         }
         if let Some(i) = self.rules.iter().position(Option::is_none) {
-            return Err(CompileError(format!("rule `{}` is not in the evaluation order", rs.rules[i].name)));
+            return Err(CompileError(format!(
+                "rule `{}` is not in the evaluation order",
+                rs.rules[i].name
+            )));
         }
         if let Some(i) = self.tables.iter().position(Option::is_none) {
-            return Err(CompileError(format!("table `{}` is not in the evaluation order", rs.tables[i].name)));
+            return Err(CompileError(format!(
+                "table `{}` is not in the evaluation order",
+                rs.tables[i].name
+            )));
         }
         // Outputs never reached by the order (none, if the checker kept its invariant).
         for i in 0..rs.outputs.len() {
             if self.output_slots[i].is_none() {
-                return Err(CompileError(format!("output `{}` is not in the evaluation order", rs.outputs[i].name)));
+                return Err(CompileError(format!(
+                    "output `{}` is not in the evaluation order",
+                    rs.outputs[i].name
+                )));
             }
         }
         Ok(())
@@ -169,7 +180,12 @@ impl<'a> Compiler<'a> {
         for e in &def.exceptions {
             match self.rule_status[e.0 as usize] {
                 Some(s) => exc.push(s),
-                None => return Err(CompileError(format!("exception to `{}` is ordered after it", def.name))),
+                None => {
+                    return Err(CompileError(format!(
+                        "exception to `{}` is ordered after it",
+                        def.name
+                    )));
+                }
             }
         }
         // A rule with no exceptions fires exactly when its condition holds.
@@ -178,7 +194,12 @@ impl<'a> Compiler<'a> {
         } else {
             let status = self.slot();
             let (start, len) = self.pool(&exc);
-            self.code.push(Instr::Rule { dst: status, cond, start, len });
+            self.code.push(Instr::Rule {
+                dst: status,
+                cond,
+                start,
+                len,
+            });
             status
         };
         self.rule_status[id.0 as usize] = Some(status);
@@ -202,7 +223,14 @@ impl<'a> Compiler<'a> {
             public: def.loc.file.0 == 0,
         });
         for (output, _kind, value) in values {
-            self.pending_contribution(output, Contribution { status, value, source: Origin::Rule(rule_index) });
+            self.pending_contribution(
+                output,
+                Contribution {
+                    status,
+                    value,
+                    source: Origin::Rule(rule_index),
+                },
+            );
         }
         Ok(())
     }
@@ -260,9 +288,15 @@ impl<'a> Compiler<'a> {
             for cell in &row.cells {
                 cells.push(match cell {
                     hir::CellTest::Any => CellInfo::Any,
-                    hir::CellTest::OneOf(cs) => CellInfo::OneOf(cs.iter().map(|c| self.constant(const_val(c))).collect()),
-                    hir::CellTest::Compare(op, c) => CellInfo::Compare(cmp(*op), self.constant(const_val(c))),
-                    hir::CellTest::Range(a, b) => CellInfo::Range(self.constant(const_val(a)), self.constant(const_val(b))),
+                    hir::CellTest::OneOf(cs) => {
+                        CellInfo::OneOf(cs.iter().map(|c| self.constant(const_val(c))).collect())
+                    }
+                    hir::CellTest::Compare(op, c) => {
+                        CellInfo::Compare(cmp(*op), self.constant(const_val(c)))
+                    }
+                    hir::CellTest::Range(a, b) => {
+                        CellInfo::Range(self.constant(const_val(a)), self.constant(const_val(b)))
+                    }
                     hir::CellTest::CompareExpr(op, e) => {
                         reads.extend(self.reads(e));
                         CellInfo::Compare(cmp(*op), self.expr(e)?)
@@ -278,7 +312,10 @@ impl<'a> Compiler<'a> {
                     p.push(v);
                 }
             }
-            rows.push(RowInfo { cells, docs: row.docs.clone() });
+            rows.push(RowInfo {
+                cells,
+                docs: row.docs.clone(),
+            });
         }
         reads.sort_unstable();
         reads.dedup();
@@ -299,7 +336,10 @@ impl<'a> Compiler<'a> {
         for (j, out) in def.outputs.iter().enumerate() {
             let values = parts.get(j).cloned().unwrap_or_default();
             if let Some(o) = self.outputs.get_mut(out.0 as usize) {
-                o.tables.push(TablePart { table: table_index, values });
+                o.tables.push(TablePart {
+                    table: table_index,
+                    values,
+                });
             }
         }
         Ok(())
@@ -346,9 +386,10 @@ impl<'a> Compiler<'a> {
         if let Some(o) = self.outputs.get(id.0 as usize) {
             for c in &o.contributions {
                 if let Origin::Rule(r) = c.source
-                    && let Some(Some(info)) = self.rules.get(r as usize) {
-                        reads.extend(info.reads.iter().copied());
-                    }
+                    && let Some(Some(info)) = self.rules.get(r as usize)
+                {
+                    reads.extend(info.reads.iter().copied());
+                }
             }
             for t in &o.tables {
                 if let Some(Some(info)) = self.tables.get(t.table as usize) {
@@ -420,9 +461,12 @@ impl<'a> Compiler<'a> {
                 self.thresholds(&def.value, depth + 1)
             }
             ExprKind::Cmp(op, a, b)
-                if matches!(a.ty, hir::Type::Int | hir::Type::Number) && !matches!(op, hir::CmpOp::Eq | hir::CmpOp::Ne) =>
+                if matches!(a.ty, hir::Type::Int | hir::Type::Number)
+                    && !matches!(op, hir::CmpOp::Eq | hir::CmpOp::Ne) =>
             {
-                let (Some(value), Some(limit)) = (self.simple_slot(a), self.simple_slot(b)) else { return Vec::new() };
+                let (Some(value), Some(limit)) = (self.simple_slot(a), self.simple_slot(b)) else {
+                    return Vec::new();
+                };
                 vec![Threshold {
                     subject: self.describe(a),
                     value,
@@ -472,13 +516,19 @@ impl<'a> Compiler<'a> {
                     if matches!(def.value.kind, ExprKind::List(_)) {
                         return self.expr(&def.value);
                     }
-                    return Err(CompileError(format!("`{}` is read before it is computed", def.name)));
+                    return Err(CompileError(format!(
+                        "`{}` is read before it is computed",
+                        def.name
+                    )));
                 }
             },
             ExprKind::Output(o) => match self.output_slots[o.0 as usize] {
                 Some(s) => s,
                 None => {
-                    return Err(CompileError(format!("output `{}` is read before it is computed", self.rs.outputs[o.0 as usize].name)));
+                    return Err(CompileError(format!(
+                        "output `{}` is read before it is computed",
+                        self.rs.outputs[o.0 as usize].name
+                    )));
                 }
             },
             ExprKind::List(items) => {
@@ -486,7 +536,11 @@ impl<'a> Compiler<'a> {
                 for i in items {
                     match &i.kind {
                         ExprKind::Const(c) => consts.push(const_val(c)),
-                        _ => return Err(CompileError("a list of computed values can only be counted or searched".into())),
+                        _ => {
+                            return Err(CompileError(
+                                "a list of computed values can only be counted or searched".into(),
+                            ));
+                        }
                     }
                 }
                 self.constant(ConstVal::List(consts))
@@ -530,7 +584,12 @@ impl<'a> Compiler<'a> {
                 }
                 let a = self.expr(a)?;
                 let b = self.expr(b)?;
-                self.emit(|dst| Instr::Cmp { dst, op: cmp(*op), a, b })
+                self.emit(|dst| Instr::Cmp {
+                    dst,
+                    op: cmp(*op),
+                    a,
+                    b,
+                })
             }
             ExprKind::Arith(op, a, b) => {
                 let a = self.expr(a)?;
@@ -557,36 +616,63 @@ impl<'a> Compiler<'a> {
                 self.code.push(Instr::Bin { dst, op, a, b });
                 dst
             }
-            ExprKind::DateShift { date, amount, unit, subtract } => {
+            ExprKind::DateShift {
+                date,
+                amount,
+                unit,
+                subtract,
+            } => {
                 let date = self.expr(date)?;
                 let amount = self.expr(amount)?;
-                self.emit(|dst| Instr::Shift { dst, date, amount, unit: *unit, subtract: *subtract })
+                self.emit(|dst| Instr::Shift {
+                    dst,
+                    date,
+                    amount,
+                    unit: *unit,
+                    subtract: *subtract,
+                })
             }
             ExprKind::Is(a, test) => {
                 let a = self.expr(a)?;
-                self.emit(|dst| Instr::Is { dst, a, test: is_test(*test) })
+                self.emit(|dst| Instr::Is {
+                    dst,
+                    a,
+                    test: is_test(*test),
+                })
             }
             ExprKind::In(a, coll) => {
                 if let ExprKind::List(items) = &coll.kind
-                    && items.iter().any(|i| !matches!(i.kind, ExprKind::Const(_))) {
-                        // `x in [a, b]` with computed elements: a chain of equalities.
-                        let x = self.expr(a)?;
-                        let mut acc = self.constant(ConstVal::Bool(false));
-                        for i in items {
-                            let v = self.expr(i)?;
-                            let eq = self.slot();
-                            self.code.push(Instr::Cmp { dst: eq, op: Cmp::Eq, a: x, b: v });
-                            let dst = self.slot();
-                            self.code.push(Instr::Or { dst, a: acc, b: eq });
-                            acc = dst;
-                        }
-                        return Ok(acc);
+                    && items.iter().any(|i| !matches!(i.kind, ExprKind::Const(_)))
+                {
+                    // `x in [a, b]` with computed elements: a chain of equalities.
+                    let x = self.expr(a)?;
+                    let mut acc = self.constant(ConstVal::Bool(false));
+                    for i in items {
+                        let v = self.expr(i)?;
+                        let eq = self.slot();
+                        self.code.push(Instr::Cmp {
+                            dst: eq,
+                            op: Cmp::Eq,
+                            a: x,
+                            b: v,
+                        });
+                        let dst = self.slot();
+                        self.code.push(Instr::Or { dst, a: acc, b: eq });
+                        acc = dst;
                     }
+                    return Ok(acc);
+                }
                 let a = self.expr(a)?;
                 let b = self.expr(coll)?;
                 self.emit(|dst| Instr::In { dst, a, b })
             }
-            ExprKind::Within { date, amount, unit, direction, anchor } => {
+            ExprKind::Within {
+                date,
+                amount,
+                unit,
+                direction,
+                anchor,
+            } => {
                 let date = self.expr(date)?;
                 let (lo, hi) = self.window(amount, *unit, *direction, anchor)?;
                 self.emit(|dst| Instr::Between { dst, date, lo, hi })
@@ -601,7 +687,12 @@ impl<'a> Compiler<'a> {
                             slots.push(self.expr(i)?);
                         }
                         let (start, len) = self.pool(&slots);
-                        self.emit(|dst| Instr::CountSlots { dst, what, start, len })
+                        self.emit(|dst| Instr::CountSlots {
+                            dst,
+                            what,
+                            start,
+                            len,
+                        })
                     }
                     None => {
                         let list = self.expr(list)?;
@@ -609,7 +700,13 @@ impl<'a> Compiler<'a> {
                     }
                 }
             }
-            ExprKind::CountWithin { list, amount, unit, direction, anchor } => {
+            ExprKind::CountWithin {
+                list,
+                amount,
+                unit,
+                direction,
+                anchor,
+            } => {
                 let list = self.expr(list)?;
                 let (lo, hi) = self.window(amount, *unit, *direction, anchor)?;
                 self.emit(|dst| Instr::CountBetween { dst, list, lo, hi })
@@ -639,7 +736,12 @@ impl<'a> Compiler<'a> {
                     slots.push(self.expr(a)?);
                 }
                 let (start, len) = self.pool(&slots);
-                self.emit(|dst| Instr::MinMax { dst, max: matches!(e.kind, ExprKind::Max(_)), start, len })
+                self.emit(|dst| Instr::MinMax {
+                    dst,
+                    max: matches!(e.kind, ExprKind::Max(_)),
+                    start,
+                    len,
+                })
             }
         })
     }
@@ -669,11 +771,26 @@ impl<'a> Compiler<'a> {
         let amount = self.expr(amount)?;
         let anchor = self.expr(anchor)?;
         let subtract = direction == hir::Direction::Before;
-        let moved = self.emit(|dst| Instr::Shift { dst, date: anchor, amount, unit, subtract });
-        Ok(if subtract { (moved, anchor) } else { (anchor, moved) })
+        let moved = self.emit(|dst| Instr::Shift {
+            dst,
+            date: anchor,
+            amount,
+            unit,
+            subtract,
+        });
+        Ok(if subtract {
+            (moved, anchor)
+        } else {
+            (anchor, moved)
+        })
     }
 
-    fn answer_cmp(&mut self, op: hir::CmpOp, a: &hir::Expr, c: &hir::Const) -> Result<Slot, CompileError> {
+    fn answer_cmp(
+        &mut self,
+        op: hir::CmpOp,
+        a: &hir::Expr,
+        c: &hir::Const,
+    ) -> Result<Slot, CompileError> {
         let test = match c {
             hir::Const::Answer(Answer::Yes) => Test::Yes,
             hir::Const::Answer(Answer::No) => Test::No,
@@ -693,7 +810,11 @@ impl<'a> Compiler<'a> {
         let dst = self.slot();
         self.code.push(Instr::Copy { dst, src: sa });
         let jump_at = self.code.len();
-        self.code.push(if is_and { Instr::SkipIfFalse { a: dst, skip: 0 } } else { Instr::SkipIfTrue { a: dst, skip: 0 } });
+        self.code.push(if is_and {
+            Instr::SkipIfFalse { a: dst, skip: 0 }
+        } else {
+            Instr::SkipIfTrue { a: dst, skip: 0 }
+        });
         self.cse_log.push(Vec::new());
         let sb = self.expr(b);
         let inner = self.cse_log.pop().unwrap_or_default();
@@ -705,17 +826,29 @@ impl<'a> Compiler<'a> {
                 log.extend(inner);
             }
             self.code.drain(jump_at - 1..=jump_at);
-            self.code.push(if is_and { Instr::And { dst, a: sa, b: sb } } else { Instr::Or { dst, a: sa, b: sb } });
+            self.code.push(if is_and {
+                Instr::And { dst, a: sa, b: sb }
+            } else {
+                Instr::Or { dst, a: sa, b: sb }
+            });
             return Ok(dst);
         }
         // What the skippable right side computed may not have run: forget it.
         for key in inner {
             self.cse.remove(&key);
         }
-        self.code.push(if is_and { Instr::And { dst, a: dst, b: sb } } else { Instr::Or { dst, a: dst, b: sb } });
+        self.code.push(if is_and {
+            Instr::And { dst, a: dst, b: sb }
+        } else {
+            Instr::Or { dst, a: dst, b: sb }
+        });
         let skip = (self.code.len() - jump_at - 1) as u32;
         if let Some(j) = self.code.get_mut(jump_at) {
-            *j = if is_and { Instr::SkipIfFalse { a: dst, skip } } else { Instr::SkipIfTrue { a: dst, skip } };
+            *j = if is_and {
+                Instr::SkipIfFalse { a: dst, skip }
+            } else {
+                Instr::SkipIfTrue { a: dst, skip }
+            };
         }
         Ok(dst)
     }
@@ -729,7 +862,12 @@ impl<'a> Compiler<'a> {
             title: rs.meta.title.clone(),
             effective_from: rs.meta.effective_from,
             effective_until: rs.meta.effective_until,
-            sources: rs.meta.sources.iter().map(|s| (s.key.clone(), s.citation.clone(), s.link.clone())).collect(),
+            sources: rs
+                .meta
+                .sources
+                .iter()
+                .map(|s| (s.key.clone(), s.citation.clone(), s.link.clone()))
+                .collect(),
         };
         let enums = rs
             .enums
@@ -787,9 +925,19 @@ impl<'a> Compiler<'a> {
 
 fn for_each_child(e: &hir::Expr, mut f: impl FnMut(&hir::Expr)) {
     match &e.kind {
-        ExprKind::Const(_) | ExprKind::Input(_) | ExprKind::Param(_) | ExprKind::Let(_) | ExprKind::Output(_) => {}
-        ExprKind::List(v) | ExprKind::Set(v) | ExprKind::Min(v) | ExprKind::Max(v) => v.iter().for_each(f),
-        ExprKind::Not(a) | ExprKind::Neg(a) | ExprKind::Is(a, _) | ExprKind::CountValue(_, a) | ExprKind::CountAll(a) => f(a),
+        ExprKind::Const(_)
+        | ExprKind::Input(_)
+        | ExprKind::Param(_)
+        | ExprKind::Let(_)
+        | ExprKind::Output(_) => {}
+        ExprKind::List(v) | ExprKind::Set(v) | ExprKind::Min(v) | ExprKind::Max(v) => {
+            v.iter().for_each(f)
+        }
+        ExprKind::Not(a)
+        | ExprKind::Neg(a)
+        | ExprKind::Is(a, _)
+        | ExprKind::CountValue(_, a)
+        | ExprKind::CountAll(a) => f(a),
         ExprKind::And(a, b)
         | ExprKind::Or(a, b)
         | ExprKind::Implies(a, b)
@@ -804,12 +952,22 @@ fn for_each_child(e: &hir::Expr, mut f: impl FnMut(&hir::Expr)) {
             f(date);
             f(amount);
         }
-        ExprKind::Within { date, amount, anchor, .. } => {
+        ExprKind::Within {
+            date,
+            amount,
+            anchor,
+            ..
+        } => {
             f(date);
             f(amount);
             f(anchor);
         }
-        ExprKind::CountWithin { list, amount, anchor, .. } => {
+        ExprKind::CountWithin {
+            list,
+            amount,
+            anchor,
+            ..
+        } => {
             f(list);
             f(amount);
             f(anchor);

@@ -122,7 +122,11 @@ mod tests {
     fn codes_are_unique_and_parse_back() {
         let mut seen = std::collections::HashSet::new();
         for code in Code::ALL {
-            assert!(seen.insert(code.as_str()), "duplicate code {}", code.as_str());
+            assert!(
+                seen.insert(code.as_str()),
+                "duplicate code {}",
+                code.as_str()
+            );
             assert_eq!(Code::parse(code.as_str()), Some(*code));
             let first = code.as_str().as_bytes()[0];
             match code.severity() {

@@ -32,7 +32,10 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// The length in bytes.
@@ -47,7 +50,10 @@ impl Span {
 
     /// This span moved right by `offset` bytes.
     pub fn shifted(self, offset: u32) -> Span {
-        Span { start: self.start.saturating_add(offset), end: self.end.saturating_add(offset) }
+        Span {
+            start: self.start.saturating_add(offset),
+            end: self.end.saturating_add(offset),
+        }
     }
 }
 
@@ -69,7 +75,10 @@ pub struct SourceFile {
 impl SourceFile {
     /// A new shared source file.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Arc<SourceFile> {
-        Arc::new(SourceFile { name: name.into(), text: text.into() })
+        Arc::new(SourceFile {
+            name: name.into(),
+            text: text.into(),
+        })
     }
 
     /// The 1-based line and column (in characters) of a byte offset.
@@ -84,7 +93,9 @@ impl SourceFile {
 
     /// The text a span covers, or "" when the span is out of bounds.
     pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.start as usize..span.end as usize).unwrap_or("")
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
     }
 }
 
@@ -141,13 +152,21 @@ impl Diagnostic {
 
     /// Adds the primary label.
     pub fn with_primary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { span, message: message.into(), primary: true });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: true,
+        });
         self
     }
 
     /// Adds a secondary label.
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { span, message: message.into(), primary: false });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: false,
+        });
         self
     }
 
@@ -173,7 +192,11 @@ impl Diagnostic {
 
     /// The span of the primary label, if any.
     pub fn primary_span(&self) -> Option<Span> {
-        self.labels.iter().find(|l| l.primary).or(self.labels.first()).map(|l| l.span)
+        self.labels
+            .iter()
+            .find(|l| l.primary)
+            .or(self.labels.first())
+            .map(|l| l.span)
     }
 
     /// The 1-based line and column of the primary label, if there is a file and a label.
@@ -218,7 +241,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The candidate closest to `name`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()

@@ -39,7 +39,10 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -67,16 +70,26 @@ impl miette::Diagnostic for Report<'_> {
 /// Renders one diagnostic like rustc: message, code, source line, underline, help.
 /// `color` adds terminal colours; golden files use `false`.
 pub fn render(diagnostic: &Diagnostic, color: bool) -> String {
-    let source = diagnostic
-        .file
-        .as_ref()
-        .map(|f| NamedSource::new(f.name.clone(), std::sync::Arc::clone(&f.text)).with_language("waymark"));
+    let source = diagnostic.file.as_ref().map(|f| {
+        NamedSource::new(f.name.clone(), std::sync::Arc::clone(&f.text)).with_language("waymark")
+    });
     let report = Report { diagnostic, source };
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
-        out = format!("{}[{}]: {}\n", severity_word(diagnostic.severity), diagnostic.code, diagnostic.message);
+        out = format!(
+            "{}[{}]: {}\n",
+            severity_word(diagnostic.severity),
+            diagnostic.code,
+            diagnostic.message
+        );
     }
     out
 }
@@ -91,7 +104,13 @@ pub fn render_all(diagnostics: &[Diagnostic], color: bool) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     if !diagnostics.is_empty() {
-        out.push_str(&format!("{} error{}, {} warning{}\n", errors, plural(errors), warnings, plural(warnings)));
+        out.push_str(&format!(
+            "{} error{}, {} warning{}\n",
+            errors,
+            plural(errors),
+            warnings,
+            plural(warnings)
+        ));
     }
     out
 }
@@ -154,10 +173,13 @@ mod tests {
     #[test]
     fn renders_source_line_and_help() {
         let file = SourceFile::new("adult.wm", "let x = q1 and q2\n");
-        let d = Diagnostic::new(Code::AnswerAsCondition, "`q1` is an answer, not a condition")
-            .with_primary(Span::new(8, 10), "yes, no or don't know")
-            .with_help("write `q1 is yes`")
-            .in_file(&file);
+        let d = Diagnostic::new(
+            Code::AnswerAsCondition,
+            "`q1` is an answer, not a condition",
+        )
+        .with_primary(Span::new(8, 10), "yes, no or don't know")
+        .with_help("write `q1 is yes`")
+        .in_file(&file);
         let text = super::render(&d, false);
         assert!(text.contains("E0301"), "{text}");
         assert!(text.contains("adult.wm:1:9"), "{text}");

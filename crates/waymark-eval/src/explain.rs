@@ -4,8 +4,8 @@
 
 use std::cmp::Ordering;
 
-use waymark_ir::program::*;
 use waymark_ir::Answer;
+use waymark_ir::program::*;
 
 use crate::{Facts, Loaded, Scratch};
 
@@ -83,30 +83,64 @@ impl Loaded {
             for c in &out.contributions {
                 if scratch.slot(c.status) == Val::Bool(true) {
                     let reads = match c.source {
-                        Origin::Rule(r) => p.rules.get(r as usize).map(|r| r.reads.clone()).unwrap_or_default(),
-                        Origin::Row(t, _) => p.tables.get(t as usize).map(|t| t.reads.clone()).unwrap_or_default(),
+                        Origin::Rule(r) => p
+                            .rules
+                            .get(r as usize)
+                            .map(|r| r.reads.clone())
+                            .unwrap_or_default(),
+                        Origin::Row(t, _) => p
+                            .tables
+                            .get(t as usize)
+                            .map(|t| t.reads.clone())
+                            .unwrap_or_default(),
                     };
                     if !fired.iter().any(|f: &Fired| f.origin == c.source) {
-                        fired.push(Fired { origin: c.source, reads: reads.iter().map(|r| (*r as usize, facts.get(*r as usize))).collect() });
+                        fired.push(Fired {
+                            origin: c.source,
+                            reads: reads
+                                .iter()
+                                .map(|r| (*r as usize, facts.get(*r as usize)))
+                                .collect(),
+                        });
                     }
                 }
             }
             for part in &out.tables {
-                for (row, status) in scratch.hits.get(part.table as usize).map_or(&[][..], Vec::as_slice) {
+                for (row, status) in scratch
+                    .hits
+                    .get(part.table as usize)
+                    .map_or(&[][..], Vec::as_slice)
+                {
                     let sets = part.values.get(*row as usize).is_some_and(Option::is_some);
                     if *status == Val::Bool(true) && sets {
-                        let reads = p.tables.get(part.table as usize).map(|t| t.reads.clone()).unwrap_or_default();
+                        let reads = p
+                            .tables
+                            .get(part.table as usize)
+                            .map(|t| t.reads.clone())
+                            .unwrap_or_default();
                         fired.push(Fired {
                             origin: Origin::Row(part.table, *row),
-                            reads: reads.iter().map(|r| (*r as usize, facts.get(*r as usize))).collect(),
+                            reads: reads
+                                .iter()
+                                .map(|r| (*r as usize, facts.get(*r as usize)))
+                                .collect(),
                         });
                     }
                 }
             }
             let undetermined = (scratch.slot(out.slot) == Val::Unknown).then(|| Undetermined {
-                inputs: out.reads.iter().map(|r| *r as usize).filter(|r| facts.get(*r) == Val::Unknown).collect(),
+                inputs: out
+                    .reads
+                    .iter()
+                    .map(|r| *r as usize)
+                    .filter(|r| facts.get(*r) == Val::Unknown)
+                    .collect(),
             });
-            outputs.push(OutputReason { output: i, fired, undetermined });
+            outputs.push(OutputReason {
+                output: i,
+                fired,
+                undetermined,
+            });
         }
         let mut misses = Vec::new();
         for (i, rule) in p.rules.iter().enumerate() {
@@ -129,7 +163,11 @@ impl Loaded {
             }
         }
         let next_questions = self.next_questions(facts, scratch);
-        Explanation { outputs, misses, next_questions }
+        Explanation {
+            outputs,
+            misses,
+            next_questions,
+        }
     }
 
     /// Unknown inputs with few possible values (answers, conditions, enum values) that some
@@ -167,7 +205,10 @@ impl Loaded {
                 trial_facts.set(i, alt);
                 self.run(&trial_facts, &mut trial);
                 for (o, out) in p.outputs.iter().enumerate() {
-                    if out.public && !changes.contains(&o) && !same(self, facts, trial.slot(out.slot), baseline.get(o).copied()) {
+                    if out.public
+                        && !changes.contains(&o)
+                        && !same(self, facts, trial.slot(out.slot), baseline.get(o).copied())
+                    {
                         changes.push(o);
                     }
                 }

@@ -16,7 +16,11 @@ pub struct Facts {
 impl Facts {
     /// Facts for a program with every input unknown.
     pub fn unknown(program: &Program) -> Facts {
-        Facts { vals: vec![Val::Unknown; program.inputs.len()], texts: Vec::new(), lists: Vec::new() }
+        Facts {
+            vals: vec![Val::Unknown; program.inputs.len()],
+            texts: Vec::new(),
+            lists: Vec::new(),
+        }
     }
 
     /// Makes every input unknown again, keeping the storage for reuse.
@@ -65,7 +69,9 @@ impl Facts {
     /// The elements of a list value held by these facts.
     pub fn list(&self, v: Val) -> Option<&[Val]> {
         match v {
-            Val::List(id) if id & waymark_ir::program::CONST_REF == 0 => self.lists.get(id as usize).map(Vec::as_slice),
+            Val::List(id) if id & waymark_ir::program::CONST_REF == 0 => {
+                self.lists.get(id as usize).map(Vec::as_slice)
+            }
             _ => None,
         }
     }
@@ -73,7 +79,9 @@ impl Facts {
     /// The text of a text value held by these facts.
     pub fn text(&self, v: Val) -> Option<&str> {
         match v {
-            Val::Text(id) if id & waymark_ir::program::CONST_REF == 0 => self.texts.get(id as usize).map(String::as_str),
+            Val::Text(id) if id & waymark_ir::program::CONST_REF == 0 => {
+                self.texts.get(id as usize).map(String::as_str)
+            }
             _ => None,
         }
     }

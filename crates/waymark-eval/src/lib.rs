@@ -53,7 +53,9 @@ impl std::fmt::Display for ParamError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ParamError::Unknown(n) => write!(f, "there is no parameter `{n}`"),
-            ParamError::NotOverridable(n) => write!(f, "parameter `{n}` is set by the ruleset that imports it"),
+            ParamError::NotOverridable(n) => {
+                write!(f, "parameter `{n}` is set by the ruleset that imports it")
+            }
             ParamError::WrongType(n, t) => write!(f, "parameter `{n}` needs {t}"),
             ParamError::OutOfRange(n, r) => write!(f, "parameter `{n}` must be {r}"),
         }
@@ -88,8 +90,18 @@ impl Loaded {
         }
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut loaded = Loaded { id, source, program, template, texts, lists, params };
-        if std::env::var_os("WAYMARK_NO_SPECIALIZE").is_none() { specialize::specialize(&mut loaded); }
+        let mut loaded = Loaded {
+            id,
+            source,
+            program,
+            template,
+            texts,
+            lists,
+            params,
+        };
+        if std::env::var_os("WAYMARK_NO_SPECIALIZE").is_none() {
+            specialize::specialize(&mut loaded);
+        }
         Ok(loaded)
     }
 
@@ -140,13 +152,20 @@ impl Loaded {
 
     /// The value of output `i` after [`Loaded::run`] (`Unknown` when undetermined).
     pub fn output(&self, scratch: &Scratch, i: usize) -> Val {
-        self.program.outputs.get(i).and_then(|o| scratch.slots.get(o.slot as usize)).copied().unwrap_or(Val::Unknown)
+        self.program
+            .outputs
+            .get(i)
+            .and_then(|o| scratch.slots.get(o.slot as usize))
+            .copied()
+            .unwrap_or(Val::Unknown)
     }
 
     /// Resolves a text value to its characters.
     pub fn text<'a>(&'a self, facts: &'a Facts, v: u32) -> &'a str {
         if v & CONST_REF != 0 {
-            self.texts.get((v & !CONST_REF) as usize).map_or("", String::as_str)
+            self.texts
+                .get((v & !CONST_REF) as usize)
+                .map_or("", String::as_str)
         } else {
             facts.texts.get(v as usize).map_or("", String::as_str)
         }
@@ -155,7 +174,9 @@ impl Loaded {
     /// Resolves a list value to its elements.
     pub fn list<'a>(&'a self, facts: &'a Facts, v: u32) -> &'a [Val] {
         if v & CONST_REF != 0 {
-            self.lists.get((v & !CONST_REF) as usize).map_or(&[], Vec::as_slice)
+            self.lists
+                .get((v & !CONST_REF) as usize)
+                .map_or(&[], Vec::as_slice)
         } else {
             facts.lists.get(v as usize).map_or(&[], Vec::as_slice)
         }

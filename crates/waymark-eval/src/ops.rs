@@ -62,7 +62,8 @@ pub(crate) fn step(l: &Loaded, facts: &Facts, s: &mut Scratch, instr: &Instr) ->
             set(s, dst, r);
         }
         Instr::Cmp { dst, op, a, b } => {
-            let r = compare(l, facts, get(s, a), get(s, b)).map_or(Val::Unknown, |o| Val::Bool(holds(op, o)));
+            let r = compare(l, facts, get(s, a), get(s, b))
+                .map_or(Val::Unknown, |o| Val::Bool(holds(op, o)));
             set(s, dst, r);
         }
         Instr::Bin { dst, op, a, b } => {
@@ -77,7 +78,13 @@ pub(crate) fn step(l: &Loaded, facts: &Facts, s: &mut Scratch, instr: &Instr) ->
             };
             set(s, dst, r);
         }
-        Instr::Shift { dst, date, amount, unit, subtract } => {
+        Instr::Shift {
+            dst,
+            date,
+            amount,
+            unit,
+            subtract,
+        } => {
             let r = shift(get(s, date), get(s, amount), unit, subtract);
             set(s, dst, r);
         }
@@ -112,8 +119,15 @@ pub(crate) fn step(l: &Loaded, facts: &Facts, s: &mut Scratch, instr: &Instr) ->
             };
             set(s, dst, r);
         }
-        Instr::CountSlots { dst, what, start, len } => {
-            let ids = pool.get(start as usize..(start + len) as usize).unwrap_or(&[]);
+        Instr::CountSlots {
+            dst,
+            what,
+            start,
+            len,
+        } => {
+            let ids = pool
+                .get(start as usize..(start + len) as usize)
+                .unwrap_or(&[]);
             let want = counted_value(what);
             let mut n = 0i64;
             for id in ids {
@@ -159,13 +173,24 @@ pub(crate) fn step(l: &Loaded, facts: &Facts, s: &mut Scratch, instr: &Instr) ->
                 Val::Bool(false) => get(s, b),
                 _ => {
                     let (x, y) = (get(s, a), get(s, b));
-                    if compare(l, facts, x, y) == Some(Ordering::Equal) { x } else { Val::Unknown }
+                    if compare(l, facts, x, y) == Some(Ordering::Equal) {
+                        x
+                    } else {
+                        Val::Unknown
+                    }
                 }
             };
             set(s, dst, r);
         }
-        Instr::MinMax { dst, max, start, len } => {
-            let ids = pool.get(start as usize..(start + len) as usize).unwrap_or(&[]);
+        Instr::MinMax {
+            dst,
+            max,
+            start,
+            len,
+        } => {
+            let ids = pool
+                .get(start as usize..(start + len) as usize)
+                .unwrap_or(&[]);
             let mut best: Option<Val> = None;
             for id in ids {
                 let v = get(s, *id);
@@ -189,7 +214,9 @@ pub(crate) fn step(l: &Loaded, facts: &Facts, s: &mut Scratch, instr: &Instr) ->
             set(s, dst, best.unwrap_or(Val::Unknown));
         }
         Instr::MakeSet { dst, start, len } => {
-            let ids = pool.get(start as usize..(start + len) as usize).unwrap_or(&[]);
+            let ids = pool
+                .get(start as usize..(start + len) as usize)
+                .unwrap_or(&[]);
             let mut bits = 0u64;
             let mut unknown = false;
             for id in ids {
@@ -199,12 +226,28 @@ pub(crate) fn step(l: &Loaded, facts: &Facts, s: &mut Scratch, instr: &Instr) ->
                     _ => unknown = true,
                 }
             }
-            set(s, dst, if unknown { Val::Unknown } else { Val::Set(bits) });
+            set(
+                s,
+                dst,
+                if unknown {
+                    Val::Unknown
+                } else {
+                    Val::Set(bits)
+                },
+            );
         }
-        Instr::Rule { dst, cond, start, len } => {
+        Instr::Rule {
+            dst,
+            cond,
+            start,
+            len,
+        } => {
             let mut status = get(s, cond);
             if status != Val::Bool(false) {
-                for e in pool.get(start as usize..(start + len) as usize).unwrap_or(&[]) {
+                for e in pool
+                    .get(start as usize..(start + len) as usize)
+                    .unwrap_or(&[])
+                {
                     let not_e = match get(s, *e) {
                         Val::Bool(b) => Val::Bool(!b),
                         _ => Val::Unknown,
@@ -354,7 +397,8 @@ fn shift(date: Val, amount: Val, unit: Unit, subtract: bool) -> Val {
     match (date, amount) {
         (Val::Date(d), Val::Int(n)) => {
             let n = if subtract { n.checked_neg() } else { Some(n) };
-            n.and_then(|n| d.shift(n, unit)).map_or(Val::Unknown, Val::Date)
+            n.and_then(|n| d.shift(n, unit))
+                .map_or(Val::Unknown, Val::Date)
         }
         _ => Val::Unknown,
     }
@@ -368,15 +412,20 @@ fn cell_matches(l: &Loaded, facts: &Facts, s: &Scratch, cell: &CellInfo, v: Val)
         CellInfo::OneOf(vs) => {
             let mut r = Val::Bool(false);
             for c in vs {
-                let eq = compare(l, facts, v, get(s, *c)).map_or(Val::Unknown, |o| Val::Bool(o == Ordering::Equal));
+                let eq = compare(l, facts, v, get(s, *c))
+                    .map_or(Val::Unknown, |o| Val::Bool(o == Ordering::Equal));
                 r = or(r, eq);
             }
             r
         }
-        CellInfo::Compare(op, c) => compare(l, facts, v, get(s, *c)).map_or(Val::Unknown, |o| Val::Bool(holds(*op, o))),
+        CellInfo::Compare(op, c) => {
+            compare(l, facts, v, get(s, *c)).map_or(Val::Unknown, |o| Val::Bool(holds(*op, o)))
+        }
         CellInfo::Range(lo, hi) => {
-            let a = compare(l, facts, v, get(s, *lo)).map_or(Val::Unknown, |o| Val::Bool(o != Ordering::Less));
-            let b = compare(l, facts, v, get(s, *hi)).map_or(Val::Unknown, |o| Val::Bool(o != Ordering::Greater));
+            let a = compare(l, facts, v, get(s, *lo))
+                .map_or(Val::Unknown, |o| Val::Bool(o != Ordering::Less));
+            let b = compare(l, facts, v, get(s, *hi))
+                .map_or(Val::Unknown, |o| Val::Bool(o != Ordering::Greater));
             and(a, b)
         }
     }
@@ -394,10 +443,15 @@ fn key(v: Val) -> Option<i128> {
 }
 
 fn table_run(l: &Loaded, facts: &Facts, s: &mut Scratch, t: usize) {
-    let Some(table) = l.program.tables.get(t) else { return };
+    let Some(table) = l.program.tables.get(t) else {
+        return;
+    };
     let mut hits = std::mem::take(&mut s.hits[t]);
     hits.clear();
-    let indexed = table.index.as_ref().is_some_and(|ix| table_indexed(s, table, ix, &mut hits));
+    let indexed = table
+        .index
+        .as_ref()
+        .is_some_and(|ix| table_indexed(s, table, ix, &mut hits));
     if !indexed {
         // Row by row, with Kleene logic; for first-hit, `earlier` is "no earlier row matched".
         let mut earlier = Val::Bool(true);
@@ -429,7 +483,12 @@ fn table_run(l: &Loaded, facts: &Facts, s: &mut Scratch, t: usize) {
 }
 
 /// Uses the table's index when every column value is known; returns false otherwise.
-fn table_indexed(s: &mut Scratch, table: &TableInfo, ix: &TableIndex, hits: &mut Vec<(u32, Val)>) -> bool {
+fn table_indexed(
+    s: &mut Scratch,
+    table: &TableInfo,
+    ix: &TableIndex,
+    hits: &mut Vec<(u32, Val)>,
+) -> bool {
     let words = ix.words as usize;
     let mut acc = std::mem::take(&mut s.words);
     acc.clear();
@@ -469,7 +528,9 @@ fn table_indexed(s: &mut Scratch, table: &TableInfo, ix: &TableIndex, hits: &mut
 
 /// Combines the contributions to an output (see docs/language.md, "How outputs combine").
 fn output_run(l: &Loaded, facts: &Facts, s: &mut Scratch, o: usize) {
-    let Some(out) = l.program.outputs.get(o) else { return };
+    let Some(out) = l.program.outputs.get(o) else {
+        return;
+    };
     let default = out.default.map(|d| get(s, d));
     let v = combine(l, facts, s, out, default);
     set(s, out.slot, v);
@@ -484,7 +545,9 @@ fn combine_fast(s: &Scratch, out: &OutputInfo, default: Option<Val>) -> Option<V
     }
     match out.combine {
         Combine::Max => {
-            let Some(Val::Enum(mut best)) = default else { return None };
+            let Some(Val::Enum(mut best)) = default else {
+                return None;
+            };
             let mut maybe = 0u32;
             let mut any_maybe = false;
             for c in &out.contributions {
@@ -498,7 +561,11 @@ fn combine_fast(s: &Scratch, out: &OutputInfo, default: Option<Val>) -> Option<V
                     _ => return None,
                 }
             }
-            Some(if any_maybe && maybe > best { Val::Unknown } else { Val::Enum(best) })
+            Some(if any_maybe && maybe > best {
+                Val::Unknown
+            } else {
+                Val::Enum(best)
+            })
         }
         Combine::Union => {
             let mut bits = match default {
@@ -519,7 +586,11 @@ fn combine_fast(s: &Scratch, out: &OutputInfo, default: Option<Val>) -> Option<V
                     _ => maybe |= v,
                 }
             }
-            Some(if maybe & !bits != 0 { Val::Unknown } else { Val::Set(bits) })
+            Some(if maybe & !bits != 0 {
+                Val::Unknown
+            } else {
+                Val::Set(bits)
+            })
         }
         Combine::Single => {
             let mut value = None;
@@ -527,11 +598,13 @@ fn combine_fast(s: &Scratch, out: &OutputInfo, default: Option<Val>) -> Option<V
             for c in &out.contributions {
                 match (get(s, c.status), get(s, c.value)) {
                     (Val::Bool(false), _) => {}
-                    (Val::Bool(true), v @ (Val::Bool(_) | Val::Enum(_) | Val::Int(_))) => match value {
-                        None => value = Some(v),
-                        Some(prev) if prev == v => {}
-                        Some(_) => return None,
-                    },
+                    (Val::Bool(true), v @ (Val::Bool(_) | Val::Enum(_) | Val::Int(_))) => {
+                        match value {
+                            None => value = Some(v),
+                            Some(prev) if prev == v => {}
+                            Some(_) => return None,
+                        }
+                    }
                     (Val::Unknown, Val::Bool(_) | Val::Enum(_) | Val::Int(_)) => maybe = true,
                     _ => return None,
                 }
@@ -609,7 +682,9 @@ fn combine(l: &Loaded, facts: &Facts, s: &Scratch, out: &OutputInfo, default: Op
     // Something might still fire: the output is determined only if none of those could change it.
     let changes = |v: Val| -> bool {
         match out.combine {
-            Combine::Max => v == Val::Unknown || compare(l, facts, v, base) == Some(Ordering::Greater),
+            Combine::Max => {
+                v == Val::Unknown || compare(l, facts, v, base) == Some(Ordering::Greater)
+            }
             Combine::Union => match (v, base) {
                 (Val::Set(b), Val::Set(d)) => b & !d != 0,
                 (Val::Enum(e), Val::Set(d)) => e >= 64 || d & (1 << e) == 0,
@@ -629,9 +704,10 @@ fn combine(l: &Loaded, facts: &Facts, s: &Scratch, out: &OutputInfo, default: Op
             for (row, status) in hits {
                 if !matches!(status, Val::Bool(_))
                     && let Some(Some(v)) = part.values.get(*row as usize)
-                        && changes(get(s, *v)) {
-                            return Val::Unknown;
-                        }
+                    && changes(get(s, *v))
+                {
+                    return Val::Unknown;
+                }
             }
         }
     }

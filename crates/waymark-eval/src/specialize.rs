@@ -31,7 +31,10 @@ fn dst(i: &Instr) -> Option<Slot> {
         | Instr::MinMax { dst, .. }
         | Instr::MakeSet { dst, .. }
         | Instr::Rule { dst, .. } => Some(dst),
-        Instr::SkipIfFalse { .. } | Instr::SkipIfTrue { .. } | Instr::Table { .. } | Instr::Output { .. } => None,
+        Instr::SkipIfFalse { .. }
+        | Instr::SkipIfTrue { .. }
+        | Instr::Table { .. }
+        | Instr::Output { .. } => None,
     }
 }
 
@@ -39,7 +42,10 @@ fn dst(i: &Instr) -> Option<Slot> {
 fn reads(i: &Instr, pool: &[Slot], out: &mut Vec<Slot>) {
     out.clear();
     let list = |start: u32, len: u32, out: &mut Vec<Slot>| {
-        out.extend_from_slice(pool.get(start as usize..(start + len) as usize).unwrap_or(&[]));
+        out.extend_from_slice(
+            pool.get(start as usize..(start + len) as usize)
+                .unwrap_or(&[]),
+        );
     };
     match *i {
         Instr::Copy { src: a, .. }
@@ -50,16 +56,23 @@ fn reads(i: &Instr, pool: &[Slot], out: &mut Vec<Slot>) {
         | Instr::CountList { list: a, .. }
         | Instr::SkipIfFalse { a, .. }
         | Instr::SkipIfTrue { a, .. } => out.push(a),
-        Instr::And { a, b, .. } | Instr::Or { a, b, .. } | Instr::Cmp { a, b, .. } | Instr::Bin { a, b, .. } | Instr::In { a, b, .. } => {
-            out.extend([a, b])
-        }
+        Instr::And { a, b, .. }
+        | Instr::Or { a, b, .. }
+        | Instr::Cmp { a, b, .. }
+        | Instr::Bin { a, b, .. }
+        | Instr::In { a, b, .. } => out.extend([a, b]),
         Instr::Shift { date, amount, .. } => out.extend([date, amount]),
-        Instr::Between { date, lo, hi, .. } | Instr::CountBetween { list: date, lo, hi, .. } => out.extend([date, lo, hi]),
+        Instr::Between { date, lo, hi, .. }
+        | Instr::CountBetween {
+            list: date, lo, hi, ..
+        } => out.extend([date, lo, hi]),
         Instr::Select { c, a, b, .. } => out.extend([c, a, b]),
-        Instr::CountSlots { start, len, .. } | Instr::MinMax { start, len, .. } | Instr::MakeSet { start, len, .. } => {
-            list(start, len, out)
-        }
-        Instr::Rule { cond, start, len, .. } => {
+        Instr::CountSlots { start, len, .. }
+        | Instr::MinMax { start, len, .. }
+        | Instr::MakeSet { start, len, .. } => list(start, len, out),
+        Instr::Rule {
+            cond, start, len, ..
+        } => {
             out.push(cond);
             list(start, len, out);
         }
@@ -122,23 +135,35 @@ pub(crate) fn specialize(l: &mut Loaded) {
     let mut writes = vec![0u32; n];
     for instr in &code {
         if let Some(d) = dst(instr)
-            && let Some(w) = writes.get_mut(d as usize) {
-                *w += 1;
-            }
+            && let Some(w) = writes.get_mut(d as usize)
+        {
+            *w += 1;
+        }
     }
     let mut keep = vec![true; code.len()];
     let facts = Facts::unknown(&l.program);
-    let mut scratch = Scratch { owner: 0, slots: l.template.clone(), hits: vec![Vec::new(); l.program.tables.len()], words: Vec::new() };
+    let mut scratch = Scratch {
+        owner: 0,
+        slots: l.template.clone(),
+        hits: vec![Vec::new(); l.program.tables.len()],
+        words: Vec::new(),
+    };
     let mut operands = Vec::new();
     let mut i = 0;
     while i < code.len() {
         let instr = &code[i];
         reads(instr, &l.program.pool, &mut operands);
-        let all_known = operands.iter().all(|s| known.get(*s as usize).copied().unwrap_or(false));
+        let all_known = operands
+            .iter()
+            .all(|s| known.get(*s as usize).copied().unwrap_or(false));
         match *instr {
             Instr::SkipIfFalse { a, skip } | Instr::SkipIfTrue { a, skip } if all_known => {
                 let v = scratch.slot(a);
-                let jump = matches!((instr, v), (Instr::SkipIfFalse { .. }, Val::Bool(false)) | (Instr::SkipIfTrue { .. }, Val::Bool(true)));
+                let jump = matches!(
+                    (instr, v),
+                    (Instr::SkipIfFalse { .. }, Val::Bool(false))
+                        | (Instr::SkipIfTrue { .. }, Val::Bool(true))
+                );
                 keep[i] = false;
                 if jump {
                     for k in keep.iter_mut().skip(i + 1).take(skip as usize) {
@@ -148,13 +173,17 @@ pub(crate) fn specialize(l: &mut Loaded) {
                     continue;
                 }
             }
-            Instr::Table { .. } | Instr::Output { .. } | Instr::SkipIfFalse { .. } | Instr::SkipIfTrue { .. } => {}
+            Instr::Table { .. }
+            | Instr::Output { .. }
+            | Instr::SkipIfFalse { .. }
+            | Instr::SkipIfTrue { .. } => {}
             _ => {
                 if let Some(d) = dst(instr) {
                     if all_known && writes.get(d as usize) == Some(&1) {
                         crate::ops::step(l, &facts, &mut scratch, instr);
                         let v = scratch.slot(d);
-                        let folds_to_fact = matches!(v, Val::Text(t) | Val::List(t) if t & CONST_REF == 0);
+                        let folds_to_fact =
+                            matches!(v, Val::Text(t) | Val::List(t) if t & CONST_REF == 0);
                         if !folds_to_fact {
                             if let Some(t) = l.template.get_mut(d as usize) {
                                 *t = v;
@@ -180,9 +209,10 @@ pub(crate) fn specialize(l: &mut Loaded) {
         }
         if let Instr::Output { output } = instr
             && let Some(o) = l.program.outputs.get(*output as usize)
-                && let Some(k) = known.get_mut(o.slot as usize) {
-                    *k = false;
-                }
+            && let Some(k) = known.get_mut(o.slot as usize)
+        {
+            *k = false;
+        }
         i += 1;
     }
     // Dead code: keep what the metadata or a kept instruction reads.
@@ -225,8 +255,17 @@ pub(crate) fn specialize(l: &mut Loaded) {
         }
         let instr = match *instr {
             Instr::SkipIfFalse { a, skip } | Instr::SkipIfTrue { a, skip } => {
-                let kept = keep.iter().skip(i + 1).take(skip as usize).filter(|k| **k).count() as u32;
-                if matches!(instr, Instr::SkipIfFalse { .. }) { Instr::SkipIfFalse { a, skip: kept } } else { Instr::SkipIfTrue { a, skip: kept } }
+                let kept = keep
+                    .iter()
+                    .skip(i + 1)
+                    .take(skip as usize)
+                    .filter(|k| **k)
+                    .count() as u32;
+                if matches!(instr, Instr::SkipIfFalse { .. }) {
+                    Instr::SkipIfFalse { a, skip: kept }
+                } else {
+                    Instr::SkipIfTrue { a, skip: kept }
+                }
             }
             other => other,
         };

@@ -191,34 +191,84 @@ pub enum Instr {
     /// `a is …`.
     Is { dst: Slot, a: Slot, test: Test },
     /// Comparison; unknown if either side is.
-    Cmp { dst: Slot, op: Cmp, a: Slot, b: Slot },
+    Cmp {
+        dst: Slot,
+        op: Cmp,
+        a: Slot,
+        b: Slot,
+    },
     /// Arithmetic or set operation.
-    Bin { dst: Slot, op: BinOp, a: Slot, b: Slot },
+    Bin {
+        dst: Slot,
+        op: BinOp,
+        a: Slot,
+        b: Slot,
+    },
     /// Negation.
     Neg { dst: Slot, a: Slot },
     /// `date ± amount unit`.
-    Shift { dst: Slot, date: Slot, amount: Slot, unit: Unit, subtract: bool },
+    Shift {
+        dst: Slot,
+        date: Slot,
+        amount: Slot,
+        unit: Unit,
+        subtract: bool,
+    },
     /// `a in b` (a set or a list).
     In { dst: Slot, a: Slot, b: Slot },
     /// `date` within the window `[lo, hi]` of dates (both slots, inclusive).
-    Between { dst: Slot, date: Slot, lo: Slot, hi: Slot },
+    Between {
+        dst: Slot,
+        date: Slot,
+        lo: Slot,
+        hi: Slot,
+    },
     /// How many of the slots `pool[start..start+len]` hold the counted value.
-    CountSlots { dst: Slot, what: Counted, start: u32, len: u32 },
+    CountSlots {
+        dst: Slot,
+        what: Counted,
+        start: u32,
+        len: u32,
+    },
     /// How many elements of the list in `list` hold the counted value.
-    CountList { dst: Slot, what: Counted, list: Slot },
+    CountList {
+        dst: Slot,
+        what: Counted,
+        list: Slot,
+    },
     /// How many dates of the list in `list` fall in `[lo, hi]`.
-    CountBetween { dst: Slot, list: Slot, lo: Slot, hi: Slot },
+    CountBetween {
+        dst: Slot,
+        list: Slot,
+        lo: Slot,
+        hi: Slot,
+    },
     /// The number of elements of a set or list.
     CountAll { dst: Slot, a: Slot },
     /// `if c then a else b` with Kleene `c`.
-    Select { dst: Slot, c: Slot, a: Slot, b: Slot },
+    Select {
+        dst: Slot,
+        c: Slot,
+        a: Slot,
+        b: Slot,
+    },
     /// Minimum (`max` false) or maximum of `pool[start..start+len]`.
-    MinMax { dst: Slot, max: bool, start: u32, len: u32 },
+    MinMax {
+        dst: Slot,
+        max: bool,
+        start: u32,
+        len: u32,
+    },
     /// A set from enum values in `pool[start..start+len]`.
     MakeSet { dst: Slot, start: u32, len: u32 },
     /// A rule's status: its condition, then not suppressed by any exception whose status
     /// slot is in `pool[start..start+len]`.
-    Rule { dst: Slot, cond: Slot, start: u32, len: u32 },
+    Rule {
+        dst: Slot,
+        cond: Slot,
+        start: u32,
+        len: u32,
+    },
     /// Match the rows of a table, recording the rows whose status is true or unknown.
     Table { table: u32 },
     /// Combine an output's contributions into its slot.

@@ -5,7 +5,9 @@ use std::fmt;
 pub use rust_decimal::Decimal;
 
 /// A checklist answer. "Don't know" and "not asked" are both [`Answer::Unknown`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Answer {
     /// No.
@@ -63,13 +65,19 @@ impl Unit {
 }
 
 /// A calendar date, stored as days since 1970-01-01 (negative before).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Date(pub i32);
 
 impl Date {
     /// The date for a year, month (1–12) and day (1–31), if it exists (years 1–9999).
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Date> {
-        if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        if !(1..=9999).contains(&year)
+            || !(1..=12).contains(&month)
+            || day == 0
+            || day > days_in_month(year, month)
+        {
             return None;
         }
         Some(Date(days_from_civil(year, month, day)))
@@ -87,7 +95,11 @@ impl Date {
             return None;
         }
         let num = |s: &str| -> Option<u32> {
-            if s.bytes().all(|c| c.is_ascii_digit()) { s.parse().ok() } else { None }
+            if s.bytes().all(|c| c.is_ascii_digit()) {
+                s.parse().ok()
+            } else {
+                None
+            }
         };
         let year = num(text.get(0..4)?)?;
         let month = num(text.get(5..7)?)?;
@@ -116,7 +128,10 @@ impl Date {
 
     fn add_months(self, months: i64) -> Option<Date> {
         let (y, m, d) = self.ymd();
-        let total = i64::from(y).checked_mul(12)?.checked_add(i64::from(m) - 1)?.checked_add(months)?;
+        let total = i64::from(y)
+            .checked_mul(12)?
+            .checked_add(i64::from(m) - 1)?
+            .checked_add(months)?;
         let year = i32::try_from(total.div_euclid(12)).ok()?;
         let month = u32::try_from(total.rem_euclid(12)).ok()? + 1;
         if !(1..=9999).contains(&year) {
@@ -184,12 +199,34 @@ mod tests {
         let d = Date::parse("2024-05-01").unwrap();
         assert_eq!(d.to_string(), "2024-05-01");
         assert_eq!(Date::parse("1970-01-01").unwrap().0, 0);
-        assert_eq!(d.shift(-12, Unit::Months).unwrap().to_string(), "2023-05-01");
-        assert_eq!(Date::parse("2024-03-31").unwrap().shift(-1, Unit::Months).unwrap().to_string(), "2024-02-29");
-        assert_eq!(Date::parse("2024-02-29").unwrap().shift(1, Unit::Years).unwrap().to_string(), "2025-02-28");
+        assert_eq!(
+            d.shift(-12, Unit::Months).unwrap().to_string(),
+            "2023-05-01"
+        );
+        assert_eq!(
+            Date::parse("2024-03-31")
+                .unwrap()
+                .shift(-1, Unit::Months)
+                .unwrap()
+                .to_string(),
+            "2024-02-29"
+        );
+        assert_eq!(
+            Date::parse("2024-02-29")
+                .unwrap()
+                .shift(1, Unit::Years)
+                .unwrap()
+                .to_string(),
+            "2025-02-28"
+        );
         assert_eq!(d.shift(2, Unit::Weeks).unwrap().to_string(), "2024-05-15");
         assert!(Date::parse("2023-02-29").is_none());
         assert!(Date::parse("2024-5-01").is_none());
-        assert!(Date::parse("9999-12-31").unwrap().shift(1, Unit::Days).is_none());
+        assert!(
+            Date::parse("9999-12-31")
+                .unwrap()
+                .shift(1, Unit::Days)
+                .is_none()
+        );
     }
 }

@@ -6,6 +6,9 @@ fn main() {
     if std::env::args().nth(2).as_deref() == Some("tree") {
         print!("{}", waymark_syntax::dump::dump(&parse.ruleset, false));
     }
-    print!("{}", waymark_diagnostics::render_all(&parse.diagnostics, false));
+    print!(
+        "{}",
+        waymark_diagnostics::render_all(&parse.diagnostics, false)
+    );
     println!("items: {}", parse.ruleset.items.len());
 }

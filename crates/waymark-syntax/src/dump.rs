@@ -8,7 +8,10 @@ pub fn dump(ruleset: &Ruleset, spans: bool) -> String {
     let text = if spans {
         format!("{ruleset:#?}")
     } else {
-        let without_comments = Ruleset { comments: Vec::new(), ..ruleset.clone() };
+        let without_comments = Ruleset {
+            comments: Vec::new(),
+            ..ruleset.clone()
+        };
         format!("{without_comments:#?}")
     };
     if spans {
@@ -19,7 +22,10 @@ pub fn dump(ruleset: &Ruleset, spans: bool) -> String {
         let t = line.trim();
         let is_span = |s: &str| {
             s.split_once("..").is_some_and(|(a, b)| {
-                !a.is_empty() && a.chars().all(|c| c.is_ascii_digit()) && !b.is_empty() && b.chars().all(|c| c.is_ascii_digit())
+                !a.is_empty()
+                    && a.chars().all(|c| c.is_ascii_digit())
+                    && !b.is_empty()
+                    && b.chars().all(|c| c.is_ascii_digit())
             })
         };
         if let Some(rest) = t.strip_prefix("span: ")

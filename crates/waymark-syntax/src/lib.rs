@@ -51,7 +51,11 @@ pub fn parse(file: &Arc<SourceFile>) -> Parse {
     let (ruleset, diagnostics) = if file.text.len() > MAX_FILE_BYTES {
         let d = Diagnostic::new(
             Code::FileTooLarge,
-            format!("the file is {} bytes, more than the limit of {} bytes", file.text.len(), MAX_FILE_BYTES),
+            format!(
+                "the file is {} bytes, more than the limit of {} bytes",
+                file.text.len(),
+                MAX_FILE_BYTES
+            ),
         )
         .with_primary(Span::new(0, 0), "file starts here")
         .with_help("split the ruleset into several files joined with `import`");
@@ -59,9 +63,16 @@ pub fn parse(file: &Arc<SourceFile>) -> Parse {
     } else {
         parser::parse_text(&file.text)
     };
-    let mut diagnostics: Vec<Diagnostic> = diagnostics.into_iter().map(|d| d.in_file_if_unset(file)).collect();
+    let mut diagnostics: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .map(|d| d.in_file_if_unset(file))
+        .collect();
     waymark_diagnostics::sort(&mut diagnostics);
-    Parse { file: Arc::clone(file), ruleset, diagnostics }
+    Parse {
+        file: Arc::clone(file),
+        ruleset,
+        diagnostics,
+    }
 }
 
 /// Parses text given as a string.
@@ -78,9 +89,16 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Parse {
             let lossy = String::from_utf8_lossy(bytes);
             let file = SourceFile::new(name, lossy.as_ref());
             let (line, _) = file.line_col(at as u32);
-            let d = Diagnostic::new(Code::NotUtf8, format!("the file is not UTF-8 text (byte {at}, line {line})"))
-                .with_help("save the file as UTF-8 text");
-            Parse { file, ruleset: ast::Ruleset::default(), diagnostics: vec![d] }
+            let d = Diagnostic::new(
+                Code::NotUtf8,
+                format!("the file is not UTF-8 text (byte {at}, line {line})"),
+            )
+            .with_help("save the file as UTF-8 text");
+            Parse {
+                file,
+                ruleset: ast::Ruleset::default(),
+                diagnostics: vec![d],
+            }
         }
     }
 }

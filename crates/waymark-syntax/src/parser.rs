@@ -23,15 +23,26 @@ const CALL_LIMIT: usize = 50_000_000;
 pub(crate) fn parse_text(text: &str) -> (Ruleset, Vec<Diagnostic>) {
     let scan = scan::scan(text);
     let mut diagnostics = scan.diagnostics;
-    let mut ruleset = Ruleset { header: None, items: Vec::new(), comments: scan.comments };
-    if diagnostics.iter().any(|d| d.code == Code::NestingTooDeep || d.code == Code::ControlCharacter) {
+    let mut ruleset = Ruleset {
+        header: None,
+        items: Vec::new(),
+        comments: scan.comments,
+    };
+    if diagnostics
+        .iter()
+        .any(|d| d.code == Code::NestingTooDeep || d.code == Code::ControlCharacter)
+    {
         // Parsing this text could recurse without bound; the scan's diagnostics say why.
         return (ruleset, diagnostics);
     }
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
     for chunk in &scan.chunks {
         let src = text.get(chunk.start..chunk.end).unwrap_or("");
-        let mut lower = Lower { offset: chunk.start as u32, diagnostics: Vec::new(), depth: 0 };
+        let mut lower = Lower {
+            offset: chunk.start as u32,
+            diagnostics: Vec::new(),
+            depth: 0,
+        };
         if chunk.header {
             if src.trim().is_empty() || only_comments(src) {
                 diagnostics.push(missing_header(chunk.start as u32, text));
@@ -39,7 +50,10 @@ pub(crate) fn parse_text(text: &str) -> (Ruleset, Vec<Diagnostic>) {
             }
             match WaymarkParser::parse(Rule::header_chunk, src) {
                 Ok(mut pairs) => {
-                    if let Some(h) = pairs.next().and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::header)) {
+                    if let Some(h) = pairs
+                        .next()
+                        .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::header))
+                    {
                         ruleset.header = Some(lower.header(h));
                     }
                 }
@@ -83,14 +97,25 @@ fn first_word(src: &str) -> Option<&str> {
     src.lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with("///"))
-        .and_then(|l| l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next())
+        .and_then(|l| {
+            l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next()
+        })
 }
 
 fn missing_header(at: u32, text: &str) -> Diagnostic {
-    let end = text[at as usize..].find('\n').map_or(text.len(), |n| at as usize + n);
-    Diagnostic::new(Code::MissingHeader, "the file does not start with a `ruleset` header")
-        .with_primary(Span::new(at, end.max(at as usize) as u32), "expected `ruleset ID version X.Y.Z` here")
-        .with_help("begin the file with, for example, `ruleset marac.referral version 1.0.0`")
+    let end = text[at as usize..]
+        .find('\n')
+        .map_or(text.len(), |n| at as usize + n);
+    Diagnostic::new(
+        Code::MissingHeader,
+        "the file does not start with a `ruleset` header",
+    )
+    .with_primary(
+        Span::new(at, end.max(at as usize) as u32),
+        "expected `ruleset ID version X.Y.Z` here",
+    )
+    .with_help("begin the file with, for example, `ruleset marac.referral version 1.0.0`")
 }
 
 /// Parses one chunk again with pest's detailed error tracking, which records the
@@ -99,7 +124,9 @@ fn detailed_error(rule: Rule, src: &str) -> Option<pest::error::Error<Rule>> {
     // The switch is process-wide and read when a parse starts: without the lock, another
     // thread could switch it off between these lines and the message would change.
     static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = DETAIL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _guard = DETAIL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     pest::set_error_detail(true);
     let result = WaymarkParser::parse(rule, src).err();
     pest::set_error_detail(false);
@@ -128,7 +155,11 @@ fn syntax_error(e: &pest::error::Error<Rule>, chunk: &Chunk, src: &str, rule: Ru
         .map(str::trim)
         .unwrap_or("");
     let use_basic = reserved_word_help(skipped).is_some();
-    let e = if use_basic { e } else { detailed.as_ref().unwrap_or(e) };
+    let e = if use_basic {
+        e
+    } else {
+        detailed.as_ref().unwrap_or(e)
+    };
     let attempts = if use_basic { None } else { e.parse_attempts() };
     let pos = match (&attempts, e.location.clone()) {
         (Some(a), _) => a.max_position,
@@ -142,19 +173,31 @@ fn syntax_error(e: &pest::error::Error<Rule>, chunk: &Chunk, src: &str, rule: Ru
     // Point at the next token, not at the space before it; at the end of the item,
     // point just after the last token.
     let before_space = pos;
-    while src.as_bytes().get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
+    while src
+        .as_bytes()
+        .get(pos)
+        .is_some_and(|b| b.is_ascii_whitespace())
+    {
         pos += 1;
     }
     if pos >= src.len() {
         pos = before_space.min(src.len());
-        while pos > 0 && src.as_bytes().get(pos - 1).is_some_and(|b| b.is_ascii_whitespace()) {
+        while pos > 0
+            && src
+                .as_bytes()
+                .get(pos - 1)
+                .is_some_and(|b| b.is_ascii_whitespace())
+        {
             pos -= 1;
         }
     }
     if let Some(d) = short_separator(chunk, src) {
         return d;
     }
-    if src.get(pos..).is_some_and(|r| r.starts_with("///") && !documents_a_row(r)) {
+    if src
+        .get(pos..)
+        .is_some_and(|r| r.starts_with("///") && !documents_a_row(r))
+    {
         return misplaced_doc(chunk.start + pos, src.get(pos..).unwrap_or(""));
     }
     let found = found_token(src, pos);
@@ -166,7 +209,10 @@ fn syntax_error(e: &pest::error::Error<Rule>, chunk: &Chunk, src: &str, rule: Ru
     let at = chunk.start + pos;
     // One character wide at least, but never past the chunk: at the very end of the file
     // the span is empty.
-    let span = Span::new(at as u32, (at + found.len().max(1)).min(chunk.end).max(at) as u32);
+    let span = Span::new(
+        at as u32,
+        (at + found.len().max(1)).min(chunk.end).max(at) as u32,
+    );
     let mut rules: Vec<Rule> = Vec::new();
     let mut tokens: Vec<String> = Vec::new();
     if let Some(a) = &attempts {
@@ -181,7 +227,11 @@ fn syntax_error(e: &pest::error::Error<Rule>, chunk: &Chunk, src: &str, rule: Ru
             // Literal tokens display as themselves; character ranges and built-ins are skipped.
             let token = t.to_string();
             let is_range = token.chars().count() == 4 && token.get(1..3) == Some("..");
-            if !is_range && token != "BUILTIN_RULE" && !token.trim().is_empty() && !token.starts_with("//") {
+            if !is_range
+                && token != "BUILTIN_RULE"
+                && !token.trim().is_empty()
+                && !token.starts_with("//")
+            {
                 tokens.push(token);
             }
         }
@@ -213,8 +263,11 @@ fn syntax_error(e: &pest::error::Error<Rule>, chunk: &Chunk, src: &str, rule: Ru
     } else {
         format!("`{found}`")
     };
-    let mut d = Diagnostic::new(Code::Syntax, format!("expected {expected}, found {found_text}"))
-        .with_primary(span, format!("expected {expected}"));
+    let mut d = Diagnostic::new(
+        Code::Syntax,
+        format!("expected {expected}, found {found_text}"),
+    )
+    .with_primary(span, format!("expected {expected}"));
     let help = help.or_else(|| reserved_word_help(found));
     if let Some(h) = help {
         d = d.with_help(h);
@@ -237,7 +290,9 @@ fn unclosed_bracket(chunk: &Chunk, src: &str) -> Option<Diagnostic> {
         Diagnostic::new(Code::Syntax, format!("this `{c}` is never closed"))
             .with_primary(Span::new(at, at + 1), "opened here")
             .with_label(Span::new(end, end), format!("expected `{close}` by here"))
-            .with_help(format!("add `{close}` after the last line that belongs inside it")),
+            .with_help(format!(
+                "add `{close}` after the last line that belongs inside it"
+            )),
     )
 }
 
@@ -277,24 +332,57 @@ fn open_brackets(src: &str) -> Vec<(usize, char)> {
 
 /// A word at the start of a line where a new declaration could begin, which is not one of
 /// the keywords that begin a declaration: most often a misspelt `input` or `rule`.
-fn misspelt_keyword(found: &str, src: &str, pos: usize, at: usize, rules: &[Rule], tokens: &[String]) -> Option<Diagnostic> {
+fn misspelt_keyword(
+    found: &str,
+    src: &str,
+    pos: usize,
+    at: usize,
+    rules: &[Rule],
+    tokens: &[String],
+) -> Option<Diagnostic> {
     let before = src.get(..pos)?;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let at_line_start = line_start > 0 && before.get(line_start..)?.trim().is_empty();
-    let is_word = found.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    let is_word = found
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic());
     // The item, or the header, could have ended just before the word.
     let could_end = rules.iter().any(|r| {
-        matches!(r, Rule::EOI | Rule::item_chunk | Rule::header_chunk | Rule::title_clause | Rule::effective_clause | Rule::source_clause)
+        matches!(
+            r,
+            Rule::EOI
+                | Rule::item_chunk
+                | Rule::header_chunk
+                | Rule::title_clause
+                | Rule::effective_clause
+                | Rule::source_clause
+        )
     }) || (!tokens.is_empty()
         && tokens.iter().all(|t| CONTINUATIONS.contains(&t.as_str()))
         && rules.iter().all(|r| {
             matches!(
                 r,
-                Rule::expr | Rule::implies | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::comparison
-                    | Rule::sum | Rule::product | Rule::unary | Rule::postfix | Rule::cmp_op | Rule::unit
+                Rule::expr
+                    | Rule::implies
+                    | Rule::or_expr
+                    | Rule::and_expr
+                    | Rule::not_expr
+                    | Rule::comparison
+                    | Rule::sum
+                    | Rule::product
+                    | Rule::unary
+                    | Rule::postfix
+                    | Rule::cmp_op
+                    | Rule::unit
             )
         }));
-    if !at_line_start || !is_word || !could_end || scan::ITEM_KEYWORDS.contains(&found) || !open_brackets(before).is_empty() {
+    if !at_line_start
+        || !is_word
+        || !could_end
+        || scan::ITEM_KEYWORDS.contains(&found)
+        || !open_brackets(before).is_empty()
+    {
         return None;
     }
     let closest = scan::ITEM_KEYWORDS
@@ -307,9 +395,15 @@ fn misspelt_keyword(found: &str, src: &str, pos: usize, at: usize, rules: &[Rule
         None => "each declaration starts on a new line with `import`, `enum`, `input`, `param`, `let`, `output`, `rule`, `exception`, `table`, `test` or `property`".to_string(),
     };
     Some(
-        Diagnostic::new(Code::Syntax, format!("expected a new declaration, found `{found}`"))
-            .with_primary(Span::new(at as u32, (at + found.len()) as u32), "not a keyword that starts a declaration")
-            .with_help(help),
+        Diagnostic::new(
+            Code::Syntax,
+            format!("expected a new declaration, found `{found}`"),
+        )
+        .with_primary(
+            Span::new(at as u32, (at + found.len()) as u32),
+            "not a keyword that starts a declaration",
+        )
+        .with_help(help),
     )
 }
 
@@ -317,14 +411,23 @@ fn misspelt_keyword(found: &str, src: &str, pos: usize, at: usize, rules: &[Rule
 fn too_complex(chunk: &Chunk, src: &str) -> Diagnostic {
     let first_line = src.trim_start().lines().next().unwrap_or("").trim_end();
     let at = chunk.start + (src.len() - src.trim_start().len());
-    Diagnostic::new(Code::NestingTooDeep, "this declaration is too deeply nested or too long to read")
-        .with_primary(Span::new(at as u32, (at + first_line.len()) as u32), "in this declaration")
-        .with_help("split long formulas into named `let` values")
+    Diagnostic::new(
+        Code::NestingTooDeep,
+        "this declaration is too deeply nested or too long to read",
+    )
+    .with_primary(
+        Span::new(at as u32, (at + first_line.len()) as u32),
+        "in this declaration",
+    )
+    .with_help("split long formulas into named `let` values")
 }
 
 /// True when the `///` lines at the start of `rest` are followed by a table row.
 fn documents_a_row(rest: &str) -> bool {
-    rest.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("//")).is_some_and(|l| l.starts_with('|'))
+    rest.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("//"))
+        .is_some_and(|l| l.starts_with('|'))
 }
 
 /// A table separator line written with single dashes, such as `|-|-|`: the grammar needs
@@ -333,8 +436,15 @@ fn short_separator(chunk: &Chunk, src: &str) -> Option<Diagnostic> {
     let mut line_start = 0;
     for line in src.split_inclusive('\n') {
         let t = line.trim();
-        let cells: Vec<&str> = t.strip_prefix('|').and_then(|r| r.strip_suffix('|')).map(|r| r.split('|').collect()).unwrap_or_default();
-        let dashes_only = !cells.is_empty() && cells.iter().all(|c| !c.trim().is_empty() && c.trim().chars().all(|ch| ch == '-'));
+        let cells: Vec<&str> = t
+            .strip_prefix('|')
+            .and_then(|r| r.strip_suffix('|'))
+            .map(|r| r.split('|').collect())
+            .unwrap_or_default();
+        let dashes_only = !cells.is_empty()
+            && cells
+                .iter()
+                .all(|c| !c.trim().is_empty() && c.trim().chars().all(|ch| ch == '-'));
         if dashes_only && cells.iter().any(|c| c.trim().len() < 2) {
             let at = chunk.start + line_start + (line.len() - line.trim_start().len());
             return Some(
@@ -365,7 +475,9 @@ fn unclosed_text(chunk: &Chunk, src: &str) -> Option<Diagnostic> {
         let mut chars = line.char_indices();
         while let Some((i, c)) = chars.next() {
             match c {
-                '/' if open.is_none() && line.get(i..).is_some_and(|r| r.starts_with("//")) => break,
+                '/' if open.is_none() && line.get(i..).is_some_and(|r| r.starts_with("//")) => {
+                    break;
+                }
                 '\\' if open.is_some() => {
                     chars.next();
                 }
@@ -388,13 +500,47 @@ fn unclosed_text(chunk: &Chunk, src: &str) -> Option<Diagnostic> {
 
 fn reserved_word_help(found: &str) -> Option<String> {
     const RESERVED: &[&str] = &[
-        "and", "or", "not", "is", "in", "yes", "no", "unknown", "known", "true", "false", "if", "then", "else",
-        "count", "within", "before", "after", "between", "implies", "empty", "union", "intersect", "without",
-        "day", "days", "week", "weeks", "month", "months", "year", "years", "set", "add", "to", "when", "source",
+        "and",
+        "or",
+        "not",
+        "is",
+        "in",
+        "yes",
+        "no",
+        "unknown",
+        "known",
+        "true",
+        "false",
+        "if",
+        "then",
+        "else",
+        "count",
+        "within",
+        "before",
+        "after",
+        "between",
+        "implies",
+        "empty",
+        "union",
+        "intersect",
+        "without",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "set",
+        "add",
+        "to",
+        "when",
+        "source",
     ];
-    RESERVED
-        .contains(&found)
-        .then(|| format!("`{found}` is a reserved word of the language and cannot be used as a name"))
+    RESERVED.contains(&found).then(|| {
+        format!("`{found}` is a reserved word of the language and cannot be used as a name")
+    })
 }
 
 fn found_token(src: &str, pos: usize) -> &str {
@@ -403,7 +549,9 @@ fn found_token(src: &str, pos: usize) -> &str {
     match chars.next() {
         None => "",
         Some((_, c)) if c.is_ascii_alphanumeric() || c == '_' => {
-            let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).unwrap_or(rest.len());
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(rest.len());
             rest.get(..end).unwrap_or("").trim_end_matches('.')
         }
         Some((_, c)) => rest.get(..c.len_utf8()).unwrap_or(""),
@@ -412,21 +560,66 @@ fn found_token(src: &str, pos: usize) -> &str {
 
 /// Tokens that can follow a complete formula to make a longer one.
 const CONTINUATIONS: &[&str] = &[
-    "!=", "*", "+", "-", "/", "<", "<=", "=", ">", ">=", "and", "or", "implies", "is", "in", "not", "within",
-    "union", "intersect", "without", "day", "days", "week", "weeks", "month", "months", "year", "years", "(", ".",
+    "!=",
+    "*",
+    "+",
+    "-",
+    "/",
+    "<",
+    "<=",
+    "=",
+    ">",
+    ">=",
+    "and",
+    "or",
+    "implies",
+    "is",
+    "in",
+    "not",
+    "within",
+    "union",
+    "intersect",
+    "without",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "(",
+    ".",
 ];
 
 fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<String>) {
-    const EXPR_STARTS: &[&str] = &["\"", "(", "-", "[", "_", "count", "false", "no", "not", "true", "unknown", "yes", "{", "if"];
+    const EXPR_STARTS: &[&str] = &[
+        "\"", "(", "-", "[", "_", "count", "false", "no", "not", "true", "unknown", "yes", "{",
+        "if",
+    ];
     let wants_expr = rules.iter().any(|r| {
         matches!(
             r,
-            Rule::expr | Rule::implies | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::comparison
-                | Rule::sum | Rule::product | Rule::unary | Rule::postfix | Rule::literal | Rule::if_expr
+            Rule::expr
+                | Rule::implies
+                | Rule::or_expr
+                | Rule::and_expr
+                | Rule::not_expr
+                | Rule::comparison
+                | Rule::sum
+                | Rule::product
+                | Rule::unary
+                | Rule::postfix
+                | Rule::literal
+                | Rule::if_expr
         )
     });
-    let wants_name = rules.iter().any(|r| matches!(r, Rule::ident | Rule::path | Rule::type_name));
-    let wants_text = rules.iter().any(|r| matches!(r, Rule::string | Rule::string_inner));
+    let wants_name = rules
+        .iter()
+        .any(|r| matches!(r, Rule::ident | Rule::path | Rule::type_name));
+    let wants_text = rules
+        .iter()
+        .any(|r| matches!(r, Rule::string | Rule::string_inner));
     let mut words: Vec<String> = Vec::new();
     let tokens: Vec<&String> = tokens
         .iter()
@@ -436,7 +629,11 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<Strin
         .collect();
     // Operators that could continue a complete formula are noise when something the
     // construct itself needs, such as `else` or `}`, is also expected.
-    let needed: Vec<&String> = tokens.iter().copied().filter(|t| !CONTINUATIONS.contains(&t.as_str())).collect();
+    let needed: Vec<&String> = tokens
+        .iter()
+        .copied()
+        .filter(|t| !CONTINUATIONS.contains(&t.as_str()))
+        .collect();
     let continuing = !needed.is_empty() && needed.len() < tokens.len();
     let tokens = if continuing { needed } else { tokens };
     let has_tokens = !tokens.is_empty();
@@ -455,19 +652,47 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<Strin
             Rule::int | Rule::range_bound => "a whole number",
             Rule::number => "a number",
             Rule::semver => {
-                help = Some("versions are written `MAJOR.MINOR.PATCH`, such as `1.0.0`".to_string());
+                help =
+                    Some("versions are written `MAJOR.MINOR.PATCH`, such as `1.0.0`".to_string());
                 "a version such as `1.0.0`"
             }
-            Rule::expr | Rule::implies | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::comparison
-            | Rule::sum | Rule::product | Rule::unary | Rule::postfix | Rule::literal | Rule::if_expr | Rule::cmp_op
-            | Rule::unit | Rule::unit_days | Rule::unit_weeks | Rule::unit_months | Rule::unit_years
+            Rule::expr
+            | Rule::implies
+            | Rule::or_expr
+            | Rule::and_expr
+            | Rule::not_expr
+            | Rule::comparison
+            | Rule::sum
+            | Rule::product
+            | Rule::unary
+            | Rule::postfix
+            | Rule::literal
+            | Rule::if_expr
+            | Rule::cmp_op
+            | Rule::unit
+            | Rule::unit_days
+            | Rule::unit_weeks
+            | Rule::unit_months
+            | Rule::unit_years
                 if continuing =>
             {
-                continue
+                continue;
             }
-            Rule::expr | Rule::implies | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::comparison
-            | Rule::sum | Rule::product | Rule::unary | Rule::postfix | Rule::literal | Rule::if_expr => "a value or a formula",
-            Rule::type_expr | Rule::type_scalar | Rule::type_set | Rule::type_list => "a type such as `answer`, `int` or `date`",
+            Rule::expr
+            | Rule::implies
+            | Rule::or_expr
+            | Rule::and_expr
+            | Rule::not_expr
+            | Rule::comparison
+            | Rule::sum
+            | Rule::product
+            | Rule::unary
+            | Rule::postfix
+            | Rule::literal
+            | Rule::if_expr => "a value or a formula",
+            Rule::type_expr | Rule::type_scalar | Rule::type_set | Rule::type_list => {
+                "a type such as `answer`, `int` or `date`"
+            }
             Rule::when_clause => {
                 help = Some("a rule is `{ when CONDITION set OUTPUT to VALUE }`".to_string());
                 "`when`"
@@ -476,36 +701,68 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<Strin
             Rule::add_action => "`add VALUE to OUTPUT`",
             Rule::cite | Rule::source_clause => "`source KEY`",
             Rule::hit_policy => {
-                help = Some("write `hit first` or `hit collect` after the table's name and label".to_string());
+                help = Some(
+                    "write `hit first` or `hit collect` after the table's name and label"
+                        .to_string(),
+                );
                 "`hit first` or `hit collect`"
             }
-            Rule::cell | Rule::cell_any | Rule::cell_cmp | Rule::cell_range | Rule::cell_values | Rule::out_cell => "a table cell",
+            Rule::cell
+            | Rule::cell_any
+            | Rule::cell_cmp
+            | Rule::cell_range
+            | Rule::cell_values
+            | Rule::out_cell => "a table cell",
             Rule::table_row | Rule::table_head => "a table row `| … |`",
-            Rule::given_clause | Rule::with_clause | Rule::expect_clause => "`given`, `with` or `expect`",
+            Rule::given_clause | Rule::with_clause | Rule::expect_clause => {
+                "`given`, `with` or `expect`"
+            }
             Rule::expectation => "an expected output such as `risk_level = high`",
             Rule::fact | Rule::fact_target => "a fact such as `q1 = yes`",
             Rule::param_binding => "a parameter value such as `vhr_threshold = 14`",
-            Rule::prop_monotone | Rule::prop_always | Rule::prop_never | Rule::prop_agree => "`monotone`, `always`, `never` or `agree with`",
+            Rule::prop_monotone | Rule::prop_always | Rule::prop_never | Rule::prop_agree => {
+                "`monotone`, `always`, `never` or `agree with`"
+            }
             Rule::title_clause => "`title`",
             Rule::effective_clause => "`effective from`",
             Rule::enum_variant => "an enum value",
             Rule::optional_kw => "`optional`",
             Rule::output_default | Rule::output_computed => "`default VALUE` or `= FORMULA`",
-            Rule::unit | Rule::unit_days | Rule::unit_weeks | Rule::unit_months | Rule::unit_years => "a unit such as `months`",
+            Rule::unit
+            | Rule::unit_days
+            | Rule::unit_weeks
+            | Rule::unit_months
+            | Rule::unit_years => "a unit such as `months`",
             Rule::dir_before | Rule::dir_after => "`before` or `after`",
             Rule::cmp_op => "a comparison such as `>=`",
             Rule::EOI if has_tokens => continue,
             Rule::EOI => "the end of the item (or a new item on its own line)",
             Rule::header => "a `ruleset` header",
-            Rule::import_decl | Rule::enum_decl | Rule::input_decl | Rule::param_decl | Rule::let_decl
-            | Rule::output_decl | Rule::rule_decl | Rule::exception_decl | Rule::table_decl | Rule::test_decl
+            Rule::import_decl
+            | Rule::enum_decl
+            | Rule::input_decl
+            | Rule::param_decl
+            | Rule::let_decl
+            | Rule::output_decl
+            | Rule::rule_decl
+            | Rule::exception_decl
+            | Rule::table_decl
+            | Rule::test_decl
             | Rule::property_decl
                 if has_tokens =>
             {
-                continue
+                continue;
             }
-            Rule::import_decl | Rule::enum_decl | Rule::input_decl | Rule::param_decl | Rule::let_decl
-            | Rule::output_decl | Rule::rule_decl | Rule::exception_decl | Rule::table_decl | Rule::test_decl
+            Rule::import_decl
+            | Rule::enum_decl
+            | Rule::input_decl
+            | Rule::param_decl
+            | Rule::let_decl
+            | Rule::output_decl
+            | Rule::rule_decl
+            | Rule::exception_decl
+            | Rule::table_decl
+            | Rule::test_decl
             | Rule::property_decl => "a declaration such as `input`, `rule` or `test`",
             Rule::docs | Rule::doc_comment => "a declaration after the `///` comment",
             _ => continue,
@@ -516,7 +773,12 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<Strin
     }
     // A token that a description already names, such as `hit` beside `hit first`, is dropped.
     let described: Vec<String> = words.iter().filter(|w| w.contains(' ')).cloned().collect();
-    words.retain(|w| w.contains(' ') || !described.iter().any(|d| d.contains(w.trim_end_matches('`'))));
+    words.retain(|w| {
+        w.contains(' ')
+            || !described
+                .iter()
+                .any(|d| d.contains(w.trim_end_matches('`')))
+    });
     if words.len() > 5 {
         words.truncate(5);
         words.push("…".to_string());
@@ -525,7 +787,11 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<Strin
         0 => "something else".to_string(),
         1 => words.concat(),
         _ => {
-            let (last, rest) = words.split_last().map_or((String::new(), Vec::new()), |(l, r)| (l.clone(), r.to_vec()));
+            let (last, rest) = words
+                .split_last()
+                .map_or((String::new(), Vec::new()), |(l, r)| {
+                    (l.clone(), r.to_vec())
+                });
             format!("{} or {}", rest.join(", "), last)
         }
     };
@@ -549,7 +815,10 @@ impl Lower {
     }
 
     fn ident(&self, p: Pair<'_, Rule>) -> Ident {
-        Ident { name: p.as_str().to_string(), span: self.span(&p) }
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        }
     }
 
     fn path(&self, p: Pair<'_, Rule>) -> Path {
@@ -562,7 +831,10 @@ impl Lower {
         p.into_inner()
             .map(|d| {
                 let t = d.as_str().trim_start_matches("///");
-                t.strip_prefix(' ').unwrap_or(t).trim_end_matches('\r').to_string()
+                t.strip_prefix(' ')
+                    .unwrap_or(t)
+                    .trim_end_matches('\r')
+                    .to_string()
             })
             .collect()
     }
@@ -585,9 +857,12 @@ impl Lower {
                 other => {
                     let shown = other.map(|c| c.to_string()).unwrap_or_default();
                     self.diagnostics.push(
-                        Diagnostic::new(Code::InvalidEscape, format!("unknown escape `\\{shown}` in a text"))
-                            .with_primary(span, "in this text")
-                            .with_help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`"),
+                        Diagnostic::new(
+                            Code::InvalidEscape,
+                            format!("unknown escape `\\{shown}` in a text"),
+                        )
+                        .with_primary(span, "in this text")
+                        .with_help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`"),
                     );
                 }
             }
@@ -604,9 +879,12 @@ impl Lower {
         let value = Date { year, month, day };
         if !valid_date(value) {
             self.diagnostics.push(
-                Diagnostic::new(Code::InvalidDate, format!("`{text}` is not a date in the calendar"))
-                    .with_primary(span, "no such day")
-                    .with_help("dates are written YEAR-MONTH-DAY, such as `2024-05-01`"),
+                Diagnostic::new(
+                    Code::InvalidDate,
+                    format!("`{text}` is not a date in the calendar"),
+                )
+                .with_primary(span, "no such day")
+                .with_help("dates are written YEAR-MONTH-DAY, such as `2024-05-01`"),
             );
         }
         DateLit { value, span }
@@ -614,7 +892,11 @@ impl Lower {
 
     fn int(&mut self, p: &Pair<'_, Rule>, negative: bool) -> i64 {
         let text = p.as_str();
-        let parsed = if negative { format!("-{text}").parse::<i64>() } else { text.parse::<i64>() };
+        let parsed = if negative {
+            format!("-{text}").parse::<i64>()
+        } else {
+            text.parse::<i64>()
+        };
         match parsed {
             Ok(v) => v,
             Err(_) => {
@@ -633,12 +915,19 @@ impl Lower {
         let digits = text.chars().filter(char::is_ascii_digit).count();
         if digits > 28 {
             self.diagnostics.push(
-                Diagnostic::new(Code::InvalidNumber, format!("`{text}` has more than 28 digits"))
-                    .with_primary(self.span(p), "too many digits")
-                    .with_help("decimal numbers keep at most 28 significant digits"),
+                Diagnostic::new(
+                    Code::InvalidNumber,
+                    format!("`{text}` has more than 28 digits"),
+                )
+                .with_primary(self.span(p), "too many digits")
+                .with_help("decimal numbers keep at most 28 significant digits"),
             );
         }
-        if negative { format!("-{text}") } else { text.to_string() }
+        if negative {
+            format!("-{text}")
+        } else {
+            text.to_string()
+        }
     }
 
     fn item(&mut self, p: Pair<'_, Rule>) -> Option<Item> {
@@ -713,17 +1002,36 @@ impl Lower {
                 _ => {}
             }
         }
-        let id = id.unwrap_or(Path { segments: Vec::new(), span });
-        let version = version.unwrap_or(Version { parts: [0, 0, 0], pre: None, span });
-        Header { docs, id, version, title, effective_from, effective_until, sources, span }
+        let id = id.unwrap_or(Path {
+            segments: Vec::new(),
+            span,
+        });
+        let version = version.unwrap_or(Version {
+            parts: [0, 0, 0],
+            pre: None,
+            span,
+        });
+        Header {
+            docs,
+            id,
+            version,
+            title,
+            effective_from,
+            effective_until,
+            sources,
+            span,
+        }
     }
 
     fn duplicate_clause(&mut self, what: &str, first: Span, again: Span) {
         self.diagnostics.push(
-            Diagnostic::new(Code::DuplicateHeaderClause, format!("the header gives `{what}` twice"))
-                .with_primary(again, "given again here")
-                .with_label(first, "first given here")
-                .with_help("keep one of them"),
+            Diagnostic::new(
+                Code::DuplicateHeaderClause,
+                format!("the header gives `{what}` twice"),
+            )
+            .with_primary(again, "given again here")
+            .with_label(first, "first given here")
+            .with_help("keep one of them"),
         );
     }
 
@@ -739,9 +1047,12 @@ impl Lower {
             match part.parse() {
                 Ok(v) => *slot = v,
                 Err(_) => self.diagnostics.push(
-                    Diagnostic::new(Code::InvalidVersion, format!("`{text}` is not a version number"))
-                        .with_primary(span, "each part must be a whole number")
-                        .with_help("versions are written `MAJOR.MINOR.PATCH`, such as `1.0.0`"),
+                    Diagnostic::new(
+                        Code::InvalidVersion,
+                        format!("`{text}` is not a version number"),
+                    )
+                    .with_primary(span, "each part must be a whole number")
+                    .with_help("versions are written `MAJOR.MINOR.PATCH`, such as `1.0.0`"),
                 ),
             }
         }
@@ -751,10 +1062,21 @@ impl Lower {
     fn source(&mut self, p: Pair<'_, Rule>) -> Source {
         let span = self.span(&p);
         let mut inner = p.into_inner();
-        let key = inner.next().map(|k| self.ident(k)).unwrap_or(Ident { name: String::new(), span });
-        let citation = inner.next().map(|s| self.string(s)).unwrap_or(StrLit { value: String::new(), span });
+        let key = inner.next().map(|k| self.ident(k)).unwrap_or(Ident {
+            name: String::new(),
+            span,
+        });
+        let citation = inner.next().map(|s| self.string(s)).unwrap_or(StrLit {
+            value: String::new(),
+            span,
+        });
         let link = inner.next().map(|s| self.string(s));
-        Source { key, citation, link, span }
+        Source {
+            key,
+            citation,
+            link,
+            span,
+        }
     }
 
     fn import(&mut self, p: Pair<'_, Rule>) -> Import {
@@ -774,8 +1096,14 @@ impl Lower {
         }
         Import {
             docs,
-            path: path.unwrap_or(StrLit { value: String::new(), span }),
-            alias: alias.unwrap_or(Ident { name: String::new(), span }),
+            path: path.unwrap_or(StrLit {
+                value: String::new(),
+                span,
+            }),
+            alias: alias.unwrap_or(Ident {
+                name: String::new(),
+                span,
+            }),
             bindings,
             span,
         }
@@ -784,8 +1112,14 @@ impl Lower {
     fn binding(&mut self, p: Pair<'_, Rule>) -> ParamBinding {
         let span = self.span(&p);
         let mut inner = p.into_inner();
-        let name = inner.next().map(|n| self.ident(n)).unwrap_or(Ident { name: String::new(), span });
-        let value = inner.next().map(|e| self.expr(e)).unwrap_or_else(|| error_expr(span));
+        let name = inner.next().map(|n| self.ident(n)).unwrap_or(Ident {
+            name: String::new(),
+            span,
+        });
+        let value = inner
+            .next()
+            .map(|e| self.expr(e))
+            .unwrap_or_else(|| error_expr(span));
         ParamBinding { name, value, span }
     }
 
@@ -813,19 +1147,39 @@ impl Lower {
                         }
                     }
                     if let Some(vname) = vname {
-                        variants.push(Variant { docs: vdocs, name: vname, label });
+                        variants.push(Variant {
+                            docs: vdocs,
+                            name: vname,
+                            label,
+                        });
                     }
                 }
                 _ => {}
             }
         }
-        EnumDecl { docs, name: name.unwrap_or(Ident { name: String::new(), span }), ordered, variants, span }
+        EnumDecl {
+            docs,
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span,
+            }),
+            ordered,
+            variants,
+            span,
+        }
     }
 
     fn type_expr(&mut self, p: Pair<'_, Rule>) -> TypeExpr {
         let span = self.span(&p);
         let Some(inner) = p.into_inner().next() else {
-            return TypeExpr::Scalar(ScalarType { name: Ident { name: String::new(), span }, range: None, span });
+            return TypeExpr::Scalar(ScalarType {
+                name: Ident {
+                    name: String::new(),
+                    span,
+                },
+                range: None,
+                span,
+            });
         };
         match inner.as_rule() {
             Rule::type_set => {
@@ -855,14 +1209,29 @@ impl Lower {
                     let mut hi = None;
                     for b in c.into_inner() {
                         let bound = self.num_lit(b);
-                        if bound.span().start < dots { lo = Some(bound) } else { hi = Some(bound) }
+                        if bound.span().start < dots {
+                            lo = Some(bound)
+                        } else {
+                            hi = Some(bound)
+                        }
                     }
-                    range = Some(RangeExpr { lo, hi, span: rspan });
+                    range = Some(RangeExpr {
+                        lo,
+                        hi,
+                        span: rspan,
+                    });
                 }
                 _ => {}
             }
         }
-        ScalarType { name: name.unwrap_or(Ident { name: String::new(), span }), range, span }
+        ScalarType {
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span,
+            }),
+            range,
+            span,
+        }
     }
 
     fn num_lit(&mut self, p: Pair<'_, Rule>) -> NumLit {
@@ -898,7 +1267,10 @@ impl Lower {
         }
         InputDecl {
             docs,
-            name: name.unwrap_or(Ident { name: String::new(), span }),
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span,
+            }),
             optional,
             ty: ty.unwrap_or_else(|| TypeExpr::Scalar(empty_scalar(span))),
             label,
@@ -931,7 +1303,10 @@ impl Lower {
         }
         ParamDecl {
             docs,
-            name: name.unwrap_or(Ident { name: String::new(), span }),
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span,
+            }),
             ty: ty.unwrap_or_else(|| TypeExpr::Scalar(empty_scalar(span))),
             default: default.unwrap_or_else(|| error_expr(span)),
             label,
@@ -957,7 +1332,10 @@ impl Lower {
         }
         LetDecl {
             docs,
-            name: name.unwrap_or(Ident { name: String::new(), span }),
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span,
+            }),
             ty,
             value: value.unwrap_or_else(|| error_expr(span)),
             span,
@@ -992,7 +1370,10 @@ impl Lower {
         }
         OutputDecl {
             docs,
-            name: name.unwrap_or(Ident { name: String::new(), span }),
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span,
+            }),
             ty: ty.unwrap_or_else(|| TypeExpr::Scalar(empty_scalar(span))),
             label,
             value,
@@ -1017,7 +1398,9 @@ impl Lower {
                     for b in c.into_inner() {
                         match b.as_rule() {
                             Rule::cite => sources = self.cite(b),
-                            Rule::when_clause => condition = b.into_inner().next().map(|e| self.expr(e)),
+                            Rule::when_clause => {
+                                condition = b.into_inner().next().map(|e| self.expr(e))
+                            }
                             Rule::set_action | Rule::add_action => actions.push(self.action(b)),
                             _ => {}
                         }
@@ -1027,7 +1410,10 @@ impl Lower {
             }
         }
         let mut idents = idents.into_iter();
-        let name = idents.next().unwrap_or(Ident { name: String::new(), span });
+        let name = idents.next().unwrap_or(Ident {
+            name: String::new(),
+            span,
+        });
         let exception_to = idents.next();
         RuleDecl {
             docs,
@@ -1053,9 +1439,24 @@ impl Lower {
                 _ => {}
             }
         }
-        let target = target.unwrap_or(Path { segments: Vec::new(), span });
+        let target = target.unwrap_or(Path {
+            segments: Vec::new(),
+            span,
+        });
         let value = value.unwrap_or_else(|| error_expr(span));
-        if is_set { Action::Set { target, value, span } } else { Action::Add { value, target, span } }
+        if is_set {
+            Action::Set {
+                target,
+                value,
+                span,
+            }
+        } else {
+            Action::Add {
+                value,
+                target,
+                span,
+            }
+        }
     }
 
     fn table(&mut self, p: Pair<'_, Rule>) -> TableDecl {
@@ -1073,7 +1474,12 @@ impl Lower {
                 Rule::docs => docs = self.docs(c),
                 Rule::ident => name = Some(self.ident(c)),
                 Rule::string => label = Some(self.string(c)),
-                Rule::hit_policy if c.clone().into_inner().next().is_some_and(|h| h.as_rule() == Rule::hit_collect) => {
+                Rule::hit_policy
+                    if c.clone()
+                        .into_inner()
+                        .next()
+                        .is_some_and(|h| h.as_rule() == Rule::hit_collect) =>
+                {
                     hit = HitPolicy::Collect;
                 }
                 Rule::cite => sources = self.cite(c),
@@ -1081,7 +1487,11 @@ impl Lower {
                     let arrow = c.as_str().find("=>").unwrap_or(0) as u32 + self.span(&c).start;
                     for h in c.into_inner() {
                         let path = self.path(h);
-                        if path.span.start < arrow { inputs.push(path) } else { outputs.push(path) }
+                        if path.span.start < arrow {
+                            inputs.push(path)
+                        } else {
+                            outputs.push(path)
+                        }
                     }
                 }
                 Rule::table_row => rows.push(self.row(c)),
@@ -1090,7 +1500,10 @@ impl Lower {
         }
         TableDecl {
             docs,
-            name: name.unwrap_or(Ident { name: String::new(), span }),
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span,
+            }),
             label,
             hit,
             sources,
@@ -1120,12 +1533,19 @@ impl Lower {
                 _ => {}
             }
         }
-        TableRow { docs, cells, outputs, span }
+        TableRow {
+            docs,
+            cells,
+            outputs,
+            span,
+        }
     }
 
     fn cell(&mut self, p: Pair<'_, Rule>) -> Cell {
         let span = self.span(&p);
-        let Some(inner) = p.into_inner().next() else { return Cell::Any(span) };
+        let Some(inner) = p.into_inner().next() else {
+            return Cell::Any(span);
+        };
         match inner.as_rule() {
             Rule::cell_cmp => {
                 let mut op = CmpOp::Eq;
@@ -1139,12 +1559,19 @@ impl Lower {
                 Cell::Compare(op, value.unwrap_or_else(|| error_expr(span)), span)
             }
             Rule::cell_range => {
-                let mut bounds = inner.into_inner().map(|b| self.num_lit(b)).collect::<Vec<_>>().into_iter();
+                let mut bounds = inner
+                    .into_inner()
+                    .map(|b| self.num_lit(b))
+                    .collect::<Vec<_>>()
+                    .into_iter();
                 let lo = bounds.next().unwrap_or(NumLit::Int(0, span));
                 let hi = bounds.next().unwrap_or(NumLit::Int(0, span));
                 Cell::Range(lo, hi, span)
             }
-            Rule::cell_values => Cell::OneOf(inner.into_inner().map(|v| self.expr_node(v)).collect(), span),
+            Rule::cell_values => Cell::OneOf(
+                inner.into_inner().map(|v| self.expr_node(v)).collect(),
+                span,
+            ),
             _ => Cell::Any(span),
         }
     }
@@ -1165,7 +1592,9 @@ impl Lower {
                         given.push(self.fact(f));
                     }
                 }
-                Rule::with_clause => params.extend(c.into_inner().map(|b| self.binding(b)).collect::<Vec<_>>()),
+                Rule::with_clause => {
+                    params.extend(c.into_inner().map(|b| self.binding(b)).collect::<Vec<_>>())
+                }
                 Rule::expect_clause => {
                     for e in c.into_inner() {
                         expect.push(self.expectation(e));
@@ -1174,7 +1603,17 @@ impl Lower {
                 _ => {}
             }
         }
-        TestDecl { docs, name: name.unwrap_or(StrLit { value: String::new(), span }), given, params, expect, span }
+        TestDecl {
+            docs,
+            name: name.unwrap_or(StrLit {
+                value: String::new(),
+                span,
+            }),
+            given,
+            params,
+            expect,
+            span,
+        }
     }
 
     fn fact(&mut self, p: Pair<'_, Rule>) -> Fact {
@@ -1187,9 +1626,19 @@ impl Lower {
                     if let Some(t) = c.into_inner().next() {
                         target = Some(match t.as_rule() {
                             Rule::name_range => {
-                                let mut ids = t.into_inner().map(|i| self.ident(i)).collect::<Vec<_>>().into_iter();
-                                let empty = Ident { name: String::new(), span };
-                                FactTarget::Range(ids.next().unwrap_or(empty.clone()), ids.next().unwrap_or(empty))
+                                let mut ids = t
+                                    .into_inner()
+                                    .map(|i| self.ident(i))
+                                    .collect::<Vec<_>>()
+                                    .into_iter();
+                                let empty = Ident {
+                                    name: String::new(),
+                                    span,
+                                };
+                                FactTarget::Range(
+                                    ids.next().unwrap_or(empty.clone()),
+                                    ids.next().unwrap_or(empty),
+                                )
                             }
                             _ => FactTarget::Name(self.path(t)),
                         });
@@ -1200,7 +1649,10 @@ impl Lower {
             }
         }
         Fact {
-            target: target.unwrap_or(FactTarget::Name(Path { segments: Vec::new(), span })),
+            target: target.unwrap_or(FactTarget::Name(Path {
+                segments: Vec::new(),
+                span,
+            })),
             value: value.unwrap_or_else(|| error_expr(span)),
             span,
         }
@@ -1217,7 +1669,14 @@ impl Lower {
                 _ => {}
             }
         }
-        Expectation { target: target.unwrap_or(Path { segments: Vec::new(), span }), value, span }
+        Expectation {
+            target: target.unwrap_or(Path {
+                segments: Vec::new(),
+                span,
+            }),
+            value,
+            span,
+        }
     }
 
     fn property(&mut self, p: Pair<'_, Rule>) -> PropertyDecl {
@@ -1242,15 +1701,26 @@ impl Lower {
                         }
                     }
                     body = Some(PropertyBody::Monotone {
-                        output: output.unwrap_or(Path { segments: Vec::new(), span }),
+                        output: output.unwrap_or(Path {
+                            segments: Vec::new(),
+                            span,
+                        }),
                         inputs,
                     });
                 }
                 Rule::prop_always => {
-                    body = Some(PropertyBody::Always(c.into_inner().next().map_or_else(|| error_expr(span), |e| self.expr(e))))
+                    body = Some(PropertyBody::Always(
+                        c.into_inner()
+                            .next()
+                            .map_or_else(|| error_expr(span), |e| self.expr(e)),
+                    ))
                 }
                 Rule::prop_never => {
-                    body = Some(PropertyBody::Never(c.into_inner().next().map_or_else(|| error_expr(span), |e| self.expr(e))))
+                    body = Some(PropertyBody::Never(
+                        c.into_inner()
+                            .next()
+                            .map_or_else(|| error_expr(span), |e| self.expr(e)),
+                    ))
                 }
                 Rule::prop_agree => {
                     let mut other = None;
@@ -1265,7 +1735,10 @@ impl Lower {
                         }
                     }
                     body = Some(PropertyBody::Agree {
-                        other: other.unwrap_or(StrLit { value: String::new(), span }),
+                        other: other.unwrap_or(StrLit {
+                            value: String::new(),
+                            span,
+                        }),
                         outputs,
                         except,
                     });
@@ -1275,7 +1748,10 @@ impl Lower {
         }
         PropertyDecl {
             docs,
-            name: name.unwrap_or(StrLit { value: String::new(), span }),
+            name: name.unwrap_or(StrLit {
+                value: String::new(),
+                span,
+            }),
             params,
             body: body.unwrap_or_else(|| PropertyBody::Always(error_expr(span))),
             span,
@@ -1287,9 +1763,20 @@ impl Lower {
             .map(|i| match i.as_rule() {
                 Rule::name_range => {
                     let span = self.span(&i);
-                    let mut ids = i.into_inner().map(|x| self.ident(x)).collect::<Vec<_>>().into_iter();
-                    let empty = Ident { name: String::new(), span };
-                    ListItem::Range(ids.next().unwrap_or(empty.clone()), ids.next().unwrap_or(empty), span)
+                    let mut ids = i
+                        .into_inner()
+                        .map(|x| self.ident(x))
+                        .collect::<Vec<_>>()
+                        .into_iter();
+                    let empty = Ident {
+                        name: String::new(),
+                        span,
+                    };
+                    ListItem::Range(
+                        ids.next().unwrap_or(empty.clone()),
+                        ids.next().unwrap_or(empty),
+                        span,
+                    )
                 }
                 _ => ListItem::Expr(self.expr(i)),
             })
@@ -1305,9 +1792,12 @@ impl Lower {
         let result = if self.depth > MAX_EXPR_DEPTH {
             if self.depth == MAX_EXPR_DEPTH + 1 {
                 self.diagnostics.push(
-                    Diagnostic::new(Code::NestingTooDeep, format!("this formula is nested more than {MAX_EXPR_DEPTH} deep"))
-                        .with_primary(span, "too deep")
-                        .with_help("split the formula into named `let` values"),
+                    Diagnostic::new(
+                        Code::NestingTooDeep,
+                        format!("this formula is nested more than {MAX_EXPR_DEPTH} deep"),
+                    )
+                    .with_primary(span, "too deep")
+                    .with_help("split the formula into named `let` values"),
                 );
             }
             error_expr(span)
@@ -1326,49 +1816,89 @@ impl Lower {
         let span = self.span(&p);
         match p.as_rule() {
             Rule::expr => {
-                let Some(inner) = p.into_inner().next() else { return error_expr(span) };
+                let Some(inner) = p.into_inner().next() else {
+                    return error_expr(span);
+                };
                 self.expr_node(inner)
             }
             Rule::if_expr => {
-                let mut parts = p.into_inner().map(|e| self.expr_node(e)).collect::<Vec<_>>().into_iter();
+                let mut parts = p
+                    .into_inner()
+                    .map(|e| self.expr_node(e))
+                    .collect::<Vec<_>>()
+                    .into_iter();
                 let c = parts.next().unwrap_or_else(|| error_expr(span));
                 let a = parts.next().unwrap_or_else(|| error_expr(span));
                 let b = parts.next().unwrap_or_else(|| error_expr(span));
-                Expr { kind: ExprKind::If(Box::new(c), Box::new(a), Box::new(b)), span }
+                Expr {
+                    kind: ExprKind::If(Box::new(c), Box::new(a), Box::new(b)),
+                    span,
+                }
             }
-            Rule::implies | Rule::or_expr | Rule::and_expr | Rule::sum | Rule::product => self.binary_chain(p),
+            Rule::implies | Rule::or_expr | Rule::and_expr | Rule::sum | Rule::product => {
+                self.binary_chain(p)
+            }
             Rule::not_expr => self.prefix_chain(p, Rule::op_not, UnaryOp::Not),
             Rule::unary => self.prefix_chain(p, Rule::op_neg, UnaryOp::Neg),
             Rule::comparison => self.comparison(p),
             Rule::postfix => {
                 let mut inner = p.into_inner();
-                let Some(first) = inner.next() else { return error_expr(span) };
+                let Some(first) = inner.next() else {
+                    return error_expr(span);
+                };
                 let base = self.expr_node(first);
                 match inner.next() {
-                    Some(u) => Expr { kind: ExprKind::Duration(Box::new(base), unit(&u)), span },
+                    Some(u) => Expr {
+                        kind: ExprKind::Duration(Box::new(base), unit(&u)),
+                        span,
+                    },
                     None => base,
                 }
             }
             Rule::paren => {
-                let inner = p.into_inner().next().map_or_else(|| error_expr(span), |e| self.expr_node(e));
-                Expr { kind: ExprKind::Paren(Box::new(inner)), span }
+                let inner = p
+                    .into_inner()
+                    .next()
+                    .map_or_else(|| error_expr(span), |e| self.expr_node(e));
+                Expr {
+                    kind: ExprKind::Paren(Box::new(inner)),
+                    span,
+                }
             }
             Rule::call => {
                 let mut inner = p.into_inner();
-                let name = inner.next().map(|n| self.ident(n)).unwrap_or(Ident { name: String::new(), span });
+                let name = inner.next().map(|n| self.ident(n)).unwrap_or(Ident {
+                    name: String::new(),
+                    span,
+                });
                 let args = inner.map(|a| self.expr_node(a)).collect();
-                Expr { kind: ExprKind::Call(name, args), span }
+                Expr {
+                    kind: ExprKind::Call(name, args),
+                    span,
+                }
             }
             Rule::list_lit => {
-                let items = p.into_inner().next().map(|l| self.list_items(l)).unwrap_or_default();
-                Expr { kind: ExprKind::List(items), span }
+                let items = p
+                    .into_inner()
+                    .next()
+                    .map(|l| self.list_items(l))
+                    .unwrap_or_default();
+                Expr {
+                    kind: ExprKind::List(items),
+                    span,
+                }
             }
             Rule::set_lit => {
                 let items = p.into_inner().map(|e| self.expr_node(e)).collect();
-                Expr { kind: ExprKind::Set(items), span }
+                Expr {
+                    kind: ExprKind::Set(items),
+                    span,
+                }
             }
             Rule::literal => {
-                let Some(inner) = p.into_inner().next() else { return error_expr(span) };
+                let Some(inner) = p.into_inner().next() else {
+                    return error_expr(span);
+                };
                 let lit = match inner.as_rule() {
                     Rule::date => Literal::Date(self.date(inner).value),
                     Rule::number => Literal::Number(self.number_text(&inner, false)),
@@ -1381,9 +1911,15 @@ impl Lower {
                     Rule::kw_false => Literal::Bool(false),
                     _ => return error_expr(span),
                 };
-                Expr { kind: ExprKind::Lit(lit), span }
+                Expr {
+                    kind: ExprKind::Lit(lit),
+                    span,
+                }
             }
-            Rule::path => Expr { kind: ExprKind::Name(self.path(p)), span },
+            Rule::path => Expr {
+                kind: ExprKind::Name(self.path(p)),
+                span,
+            },
             Rule::count_expr => self.count(p),
             _ => error_expr(span),
         }
@@ -1405,9 +1941,12 @@ impl Lower {
         if self.depth + ops.len() > MAX_EXPR_DEPTH {
             let word = if op == UnaryOp::Not { "`not`" } else { "`-`" };
             self.diagnostics.push(
-                Diagnostic::new(Code::NestingTooDeep, format!("this formula repeats {word} more than {MAX_EXPR_DEPTH} times"))
-                    .with_primary(span, "too deep")
-                    .with_help("two of them cancel out; write the formula with at most one"),
+                Diagnostic::new(
+                    Code::NestingTooDeep,
+                    format!("this formula repeats {word} more than {MAX_EXPR_DEPTH} times"),
+                )
+                .with_primary(span, "too deep")
+                .with_help("two of them cancel out; write the formula with at most one"),
             );
             return error_expr(span);
         }
@@ -1417,7 +1956,10 @@ impl Lower {
         self.depth -= ops.len();
         for start in ops.into_iter().rev() {
             let s = Span::new(start, e.span.end);
-            e = Expr { kind: ExprKind::Unary(op, Box::new(e)), span: s };
+            e = Expr {
+                kind: ExprKind::Unary(op, Box::new(e)),
+                span: s,
+            };
         }
         e
     }
@@ -1425,7 +1967,9 @@ impl Lower {
     fn binary_chain(&mut self, p: Pair<'_, Rule>) -> Expr {
         let span = self.span(&p);
         let mut inner = p.into_inner();
-        let Some(first) = inner.next() else { return error_expr(span) };
+        let Some(first) = inner.next() else {
+            return error_expr(span);
+        };
         let mut left = self.expr_node(first);
         let mut chain_depth = 0usize;
         while let Some(op) = inner.next() {
@@ -1453,7 +1997,10 @@ impl Lower {
             }
             let right = self.expr_node(right);
             let s = left.span.to(right.span);
-            left = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span: s };
+            left = Expr {
+                kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
+                span: s,
+            };
         }
         left
     }
@@ -1461,9 +2008,13 @@ impl Lower {
     fn comparison(&mut self, p: Pair<'_, Rule>) -> Expr {
         let span = self.span(&p);
         let mut inner = p.into_inner();
-        let Some(first) = inner.next() else { return error_expr(span) };
+        let Some(first) = inner.next() else {
+            return error_expr(span);
+        };
         let left = self.expr_node(first);
-        let Some(tail) = inner.next() else { return left };
+        let Some(tail) = inner.next() else {
+            return left;
+        };
         match tail.as_rule() {
             Rule::is_test => {
                 let mut negated = false;
@@ -1479,7 +2030,14 @@ impl Lower {
                         _ => {}
                     }
                 }
-                Expr { kind: ExprKind::Is { value: Box::new(left), negated, test }, span }
+                Expr {
+                    kind: ExprKind::Is {
+                        value: Box::new(left),
+                        negated,
+                        test,
+                    },
+                    span,
+                }
             }
             Rule::within_test => {
                 let mut amount = None;
@@ -1531,14 +2089,19 @@ impl Lower {
                     }
                 }
                 let right = right.unwrap_or_else(|| error_expr(span));
-                Expr { kind: ExprKind::Binary(BinaryOp::Cmp(op), Box::new(left), Box::new(right)), span }
+                Expr {
+                    kind: ExprKind::Binary(BinaryOp::Cmp(op), Box::new(left), Box::new(right)),
+                    span,
+                }
             }
         }
     }
 
     fn count(&mut self, p: Pair<'_, Rule>) -> Expr {
         let span = self.span(&p);
-        let Some(form) = p.into_inner().next() else { return error_expr(span) };
+        let Some(form) = p.into_inner().next() else {
+            return error_expr(span);
+        };
         let kind = match form.as_rule() {
             Rule::count_value => {
                 let mut what = CountValue::Yes;
@@ -1574,18 +2137,28 @@ impl Lower {
                 }
             }
             Rule::count_between => {
-                let mut parts = form.into_inner().map(|c| self.expr_node(c)).collect::<Vec<_>>().into_iter();
+                let mut parts = form
+                    .into_inner()
+                    .map(|c| self.expr_node(c))
+                    .collect::<Vec<_>>()
+                    .into_iter();
                 let a = parts.next().unwrap_or_else(|| error_expr(span));
                 let b = parts.next().unwrap_or_else(|| error_expr(span));
                 let c = parts.next().unwrap_or_else(|| error_expr(span));
                 Count::Between(Box::new(a), Box::new(b), Box::new(c))
             }
             _ => {
-                let list = form.into_inner().next().map_or_else(|| error_expr(span), |c| self.expr_node(c));
+                let list = form
+                    .into_inner()
+                    .next()
+                    .map_or_else(|| error_expr(span), |c| self.expr_node(c));
                 Count::All(Box::new(list))
             }
         };
-        Expr { kind: ExprKind::Count(kind), span }
+        Expr {
+            kind: ExprKind::Count(kind),
+            span,
+        }
     }
 }
 
@@ -1593,7 +2166,10 @@ impl Lower {
 fn content_len(text: &str) -> usize {
     let mut end = text.len();
     loop {
-        let trimmed = text.get(..end).unwrap_or("").trim_end_matches([' ', '\t', '\r', '\n']);
+        let trimmed = text
+            .get(..end)
+            .unwrap_or("")
+            .trim_end_matches([' ', '\t', '\r', '\n']);
         end = trimmed.len();
         let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
         match trimmed.get(line_start..).and_then(comment_start) {
@@ -1644,12 +2220,22 @@ fn unit(p: &Pair<'_, Rule>) -> Unit {
 }
 
 fn empty_scalar(span: Span) -> ScalarType {
-    ScalarType { name: Ident { name: String::new(), span }, range: None, span }
+    ScalarType {
+        name: Ident {
+            name: String::new(),
+            span,
+        },
+        range: None,
+        span,
+    }
 }
 
 /// A placeholder for an expression that could not be built; a diagnostic already says why.
 fn error_expr(span: Span) -> Expr {
-    Expr { kind: ExprKind::Lit(Literal::Unknown), span }
+    Expr {
+        kind: ExprKind::Lit(Literal::Unknown),
+        span,
+    }
 }
 
 /// True when the date exists in the proleptic Gregorian calendar.

@@ -11,7 +11,17 @@ use crate::ast::Comment;
 
 /// Keywords that start a top-level item.
 pub(crate) const ITEM_KEYWORDS: &[&str] = &[
-    "import", "enum", "input", "param", "let", "output", "rule", "exception", "table", "test", "property",
+    "import",
+    "enum",
+    "input",
+    "param",
+    "let",
+    "output",
+    "rule",
+    "exception",
+    "table",
+    "test",
+    "property",
 ];
 
 /// The most brackets, `if`s and `not`s one item may nest. Deeper nesting is refused
@@ -79,8 +89,14 @@ pub(crate) fn scan(text: &str) -> Scan {
                 if doc_block_start.is_none() {
                     doc_block_start = Some(i);
                 }
-            } else if !rest.starts_with("//") && !rest.starts_with('\n') && !rest.starts_with("\r\n") && j < bytes.len() {
-                let word_end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+            } else if !rest.starts_with("//")
+                && !rest.starts_with('\n')
+                && !rest.starts_with("\r\n")
+                && j < bytes.len()
+            {
+                let word_end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
                 let word = &rest[..word_end];
                 if ITEM_KEYWORDS.contains(&word) && (depth == 0 || indent == 0) {
                     let start = doc_block_start.unwrap_or(i);
@@ -136,7 +152,9 @@ pub(crate) fn scan(text: &str) -> Scan {
                     line_has_code = true;
                 }
                 _ if is_ident_byte(b) && (i == 0 || !is_ident_byte(bytes[i - 1])) => {
-                    let end = text[i..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(bytes.len(), |n| i + n);
+                    let end = text[i..]
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .map_or(bytes.len(), |n| i + n);
                     match &text[i..end] {
                         "if" | "not" => chunk_ifs += 1,
                         "count" if !counts_a_value(&text[end..]) => {
@@ -147,8 +165,10 @@ pub(crate) fn scan(text: &str) -> Scan {
                             }
                             chunk_counts = chunk_counts.max(open_counts.len());
                         }
-                        "and" | "or" | "implies" | "then" | "else" | "when" | "set" | "add" | "to" | "given" | "expect"
-                        | "with" | "on" | "except" => open_counts.retain(|&d| d < depth),
+                        "and" | "or" | "implies" | "then" | "else" | "when" | "set" | "add"
+                        | "to" | "given" | "expect" | "with" | "on" | "except" => {
+                            open_counts.retain(|&d| d < depth)
+                        }
                         _ => {}
                     }
                     line_has_code = true;
@@ -172,7 +192,11 @@ pub(crate) fn scan(text: &str) -> Scan {
         }
         if is_forbidden_control(b) {
             if reported_control < 5 {
-                let what = if b == 0 { "a NUL byte".to_string() } else { format!("the control character U+{b:04X}") };
+                let what = if b == 0 {
+                    "a NUL byte".to_string()
+                } else {
+                    format!("the control character U+{b:04X}")
+                };
                 diagnostics.push(
                     Diagnostic::new(Code::ControlCharacter, format!("the file contains {what}"))
                         .with_primary(Span::new(i as u32, i as u32 + 1), "here")
@@ -184,17 +208,23 @@ pub(crate) fn scan(text: &str) -> Scan {
         if !reported_nesting && chunk_counts > MAX_COUNT_NESTING {
             reported_nesting = true;
             diagnostics.push(
-                Diagnostic::new(Code::NestingTooDeep, format!("`count` is nested inside `count` more than {MAX_COUNT_NESTING} deep"))
-                    .with_primary(Span::new(i as u32, i as u32 + 1), "too deep here")
-                    .with_help("count a named `let` value instead of nesting `count` inside `count`"),
+                Diagnostic::new(
+                    Code::NestingTooDeep,
+                    format!("`count` is nested inside `count` more than {MAX_COUNT_NESTING} deep"),
+                )
+                .with_primary(Span::new(i as u32, i as u32 + 1), "too deep here")
+                .with_help("count a named `let` value instead of nesting `count` inside `count`"),
             );
         }
         if !reported_nesting && chunk_nesting + chunk_ifs > MAX_NESTING {
             reported_nesting = true;
             diagnostics.push(
-                Diagnostic::new(Code::NestingTooDeep, format!("brackets, `if` and `not` are nested more than {MAX_NESTING} deep"))
-                    .with_primary(Span::new(i as u32, i as u32 + 1), "too deep here")
-                    .with_help("split the expression into named `let` values"),
+                Diagnostic::new(
+                    Code::NestingTooDeep,
+                    format!("brackets, `if` and `not` are nested more than {MAX_NESTING} deep"),
+                )
+                .with_primary(Span::new(i as u32, i as u32 + 1), "too deep here")
+                .with_help("split the expression into named `let` values"),
             );
         }
         i += 1;
@@ -203,12 +233,24 @@ pub(crate) fn scan(text: &str) -> Scan {
     // Build chunks from boundaries.
     let mut chunks = Vec::new();
     let first = boundaries.first().copied().unwrap_or(bytes.len());
-    chunks.push(Chunk { start: 0, end: first, header: true });
+    chunks.push(Chunk {
+        start: 0,
+        end: first,
+        header: true,
+    });
     for (n, &start) in boundaries.iter().enumerate() {
         let end = boundaries.get(n + 1).copied().unwrap_or(bytes.len());
-        chunks.push(Chunk { start, end, header: false });
+        chunks.push(Chunk {
+            start,
+            end,
+            header: false,
+        });
     }
-    Scan { comments, chunks, diagnostics }
+    Scan {
+        comments,
+        chunks,
+        diagnostics,
+    }
 }
 
 fn is_ident_byte(b: u8) -> bool {
@@ -224,6 +266,7 @@ fn is_forbidden_control(b: u8) -> bool {
 fn counts_a_value(after: &str) -> bool {
     let rest = after.trim_start();
     ["yes", "no", "unknown", "true", "false"].iter().any(|w| {
-        rest.strip_prefix(w).is_some_and(|r| !r.as_bytes().first().is_some_and(|c| is_ident_byte(*c)))
+        rest.strip_prefix(w)
+            .is_some_and(|r| !r.as_bytes().first().is_some_and(|c| is_ident_byte(*c)))
     })
 }

@@ -11,9 +11,14 @@ fn main() {
         "professional_judgement": "no", "assessment_date": "2024-05-01",
         "abuse_event_dates": ["2023-06-01", "2024-01-10"], "last_marac_date": "2022-01-01", "victim_age": 34
     });
-    let Ok(facts) = rules.facts_from_json(&facts) else { return };
+    let Ok(facts) = rules.facts_from_json(&facts) else {
+        return;
+    };
     let mut scratch = rules.scratch();
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
     let mut acc = 0usize;
     for _ in 0..n {
         rules.run(&facts, &mut scratch);

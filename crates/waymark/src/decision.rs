@@ -17,7 +17,10 @@ pub fn value_json(l: &Loaded, facts: &Facts, ty: &Ty, v: Val) -> Json {
         Val::Date(d) => Json::String(d.to_string()),
         Val::Enum(e) => Json::String(variant_name(p, ty, e)),
         Val::Set(bits) => {
-            let mut names: Vec<String> = (0..64u32).filter(|i| bits & (1 << i) != 0).map(|i| variant_name(p, ty, i)).collect();
+            let mut names: Vec<String> = (0..64u32)
+                .filter(|i| bits & (1 << i) != 0)
+                .map(|i| variant_name(p, ty, i))
+                .collect();
             names.sort();
             Json::Array(names.into_iter().map(Json::String).collect())
         }
@@ -27,13 +30,19 @@ pub fn value_json(l: &Loaded, facts: &Facts, ty: &Ty, v: Val) -> Json {
                 Ty::List(inner) => inner.as_ref().clone(),
                 other => other.clone(),
             };
-            Json::Array(l.list(facts, id).iter().map(|x| value_json(l, facts, &inner, *x)).collect())
+            Json::Array(
+                l.list(facts, id)
+                    .iter()
+                    .map(|x| value_json(l, facts, &inner, *x))
+                    .collect(),
+            )
         }
     }
 }
 
 fn number_json(text: &str) -> Json {
-    serde_json::from_str::<serde_json::Number>(text).map_or_else(|_| Json::String(text.to_string()), Json::Number)
+    serde_json::from_str::<serde_json::Number>(text)
+        .map_or_else(|_| Json::String(text.to_string()), Json::Number)
 }
 
 fn variant_name(p: &Program, ty: &Ty, i: u32) -> String {
@@ -41,7 +50,10 @@ fn variant_name(p: &Program, ty: &Ty, i: u32) -> String {
         Ty::Enum(e) | Ty::Set(e) => Some(*e),
         _ => None,
     };
-    e.and_then(|e| p.enums.get(e as usize)).and_then(|e| e.variants.get(i as usize)).cloned().unwrap_or_else(|| i.to_string())
+    e.and_then(|e| p.enums.get(e as usize))
+        .and_then(|e| e.variants.get(i as usize))
+        .cloned()
+        .unwrap_or_else(|| i.to_string())
 }
 
 /// A constant's JSON form.
@@ -55,7 +67,10 @@ pub fn const_json(p: &Program, ty: &Ty, c: &ConstVal) -> Json {
         ConstVal::Date(d) => Json::String(d.to_string()),
         ConstVal::Enum(e) => Json::String(variant_name(p, ty, *e)),
         ConstVal::Set(bits) => {
-            let mut names: Vec<String> = (0..64u32).filter(|i| bits & (1 << i) != 0).map(|i| variant_name(p, ty, i)).collect();
+            let mut names: Vec<String> = (0..64u32)
+                .filter(|i| bits & (1 << i) != 0)
+                .map(|i| variant_name(p, ty, i))
+                .collect();
             names.sort();
             Json::Array(names.into_iter().map(Json::String).collect())
         }
@@ -86,7 +101,9 @@ pub fn explanation_json(l: &Loaded, facts: &Facts, ex: &Explanation) -> Json {
     };
     let mut outputs = Map::new();
     for reason in &ex.outputs {
-        let Some(out) = p.outputs.get(reason.output) else { continue };
+        let Some(out) = p.outputs.get(reason.output) else {
+            continue;
+        };
         if !out.public {
             continue;
         }
@@ -112,7 +129,10 @@ pub fn explanation_json(l: &Loaded, facts: &Facts, ex: &Explanation) -> Json {
                     }
                     Origin::Row(t, row) => {
                         let table = p.tables.get(t as usize);
-                        let docs = table.and_then(|t| t.rows.get(row as usize)).map(|r| r.docs.join(" ")).filter(|d| !d.is_empty());
+                        let docs = table
+                            .and_then(|t| t.rows.get(row as usize))
+                            .map(|r| r.docs.join(" "))
+                            .filter(|d| !d.is_empty());
                         json!({
                             "table": table.map(|t| t.name.clone()),
                             "row": row + 1,
@@ -127,7 +147,12 @@ pub fn explanation_json(l: &Loaded, facts: &Facts, ex: &Explanation) -> Json {
         let mut entry = Map::new();
         entry.insert("because".into(), Json::Array(because));
         if let Some(u) = &reason.undetermined {
-            let names: Vec<Json> = u.inputs.iter().filter_map(|i| p.inputs.get(*i)).map(|i| Json::String(i.name.clone())).collect();
+            let names: Vec<Json> = u
+                .inputs
+                .iter()
+                .filter_map(|i| p.inputs.get(*i))
+                .map(|i| Json::String(i.name.clone()))
+                .collect();
             entry.insert("undetermined".into(), json!({"waiting_for": names}));
         }
         outputs.insert(out.name.clone(), Json::Object(entry));
@@ -140,9 +165,18 @@ pub fn explanation_json(l: &Loaded, facts: &Facts, ex: &Explanation) -> Json {
     let mut seen = std::collections::HashSet::new();
     let misses: Vec<Json> = ordered
         .into_iter()
-        .filter(|m| p.rules.get(m.rule).is_some_and(|r| r.exception_to.is_none()))
         .filter(|m| {
-            let subject = m.subject.rsplit('.').next().unwrap_or(&m.subject).to_string();
+            p.rules
+                .get(m.rule)
+                .is_some_and(|r| r.exception_to.is_none())
+        })
+        .filter(|m| {
+            let subject = m
+                .subject
+                .rsplit('.')
+                .next()
+                .unwrap_or(&m.subject)
+                .to_string();
             seen.insert((subject, m.op, format!("{:?}", m.limit)))
         })
         .map(|m| {
@@ -150,7 +184,13 @@ pub fn explanation_json(l: &Loaded, facts: &Facts, ex: &Explanation) -> Json {
             let plain = |v: Val| value_json(l, facts, &Ty::Int, v);
             let value = plain(m.value);
             let limit = plain(m.limit);
-            let text = format!("{} is {}, needs {} {}", m.subject, value, m.op.symbol(), limit);
+            let text = format!(
+                "{} is {}, needs {} {}",
+                m.subject,
+                value,
+                m.op.symbol(),
+                limit
+            );
             json!({
                 "rule": rule.map(|r| r.name.clone()),
                 "label": rule.and_then(|r| r.label.clone()),
@@ -166,7 +206,12 @@ pub fn explanation_json(l: &Loaded, facts: &Facts, ex: &Explanation) -> Json {
         .iter()
         .filter_map(|q| {
             let input = p.inputs.get(q.input)?;
-            let changes: Vec<Json> = q.changes.iter().filter_map(|o| p.outputs.get(*o)).map(|o| Json::String(o.name.clone())).collect();
+            let changes: Vec<Json> = q
+                .changes
+                .iter()
+                .filter_map(|o| p.outputs.get(*o))
+                .map(|o| Json::String(o.name.clone()))
+                .collect();
             Some(json!({"input": input.name, "label": input.label, "could_change": changes}))
         })
         .collect();

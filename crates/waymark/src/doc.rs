@@ -8,7 +8,11 @@ use std::fmt::Write as _;
 use waymark_check::hir::{self, Loc};
 
 fn source_text(h: &hir::Ruleset, loc: Loc) -> String {
-    let text = h.files.get(loc.file.0 as usize).map(|f| f.slice(loc.span).to_string()).unwrap_or_default();
+    let text = h
+        .files
+        .get(loc.file.0 as usize)
+        .map(|f| f.slice(loc.span).to_string())
+        .unwrap_or_default();
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -27,7 +31,11 @@ fn type_words(h: &hir::Ruleset, ty: &hir::Type) -> String {
         hir::Type::Duration => "duration".into(),
         hir::Type::Enum(e) => h.enums.get(e.0 as usize).map_or("value".into(), |e| {
             let names: Vec<&str> = e.variants.iter().map(|v| v.name.as_str()).collect();
-            if e.ordered { names.join(" < ") } else { format!("one of {}", names.join(", ")) }
+            if e.ordered {
+                names.join(" < ")
+            } else {
+                format!("one of {}", names.join(", "))
+            }
         }),
         hir::Type::Set(e) => h.enums.get(e.0 as usize).map_or("set".into(), |e| {
             let names: Vec<&str> = e.variants.iter().map(|v| v.name.as_str()).collect();
@@ -57,26 +65,54 @@ fn const_text(c: &hir::Const, h: &hir::Ruleset) -> String {
                 .enums
                 .get(e.0 as usize)
                 .map(|e| {
-                    e.variants.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, v)| v.name.clone()).collect()
+                    e.variants
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| bits & (1 << i) != 0)
+                        .map(|(_, v)| v.name.clone())
+                        .collect()
                 })
                 .unwrap_or_default();
             format!("{{{}}}", names.join(", "))
         }
-        hir::Const::List(items) => format!("[{}]", items.iter().map(|i| const_text(i, h)).collect::<Vec<_>>().join(", ")),
+        hir::Const::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|i| const_text(i, h))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
 fn range_text(r: &Option<hir::Range>, h: &hir::Ruleset) -> String {
     match r {
-        Some(hir::Range { lo: Some(lo), hi: Some(hi) }) => format!("{} to {}", const_text(lo, h), const_text(hi, h)),
-        Some(hir::Range { lo: Some(lo), hi: None }) => format!("at least {}", const_text(lo, h)),
-        Some(hir::Range { lo: None, hi: Some(hi) }) => format!("at most {}", const_text(hi, h)),
+        Some(hir::Range {
+            lo: Some(lo),
+            hi: Some(hi),
+        }) => format!("{} to {}", const_text(lo, h), const_text(hi, h)),
+        Some(hir::Range {
+            lo: Some(lo),
+            hi: None,
+        }) => format!("at least {}", const_text(lo, h)),
+        Some(hir::Range {
+            lo: None,
+            hi: Some(hi),
+        }) => format!("at most {}", const_text(hi, h)),
         _ => "any".into(),
     }
 }
 
 fn cites(keys: &[String]) -> String {
-    if keys.is_empty() { String::new() } else { keys.iter().map(|k| format!("[{k}]")).collect::<Vec<_>>().join(" ") }
+    if keys.is_empty() {
+        String::new()
+    } else {
+        keys.iter()
+            .map(|k| format!("[{k}]"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// The Markdown page of a ruleset.
@@ -106,7 +142,11 @@ pub fn markdown(h: &hir::Ruleset) -> String {
     if !m.sources.is_empty() {
         s.push_str("## Sources\n\n| key | source |\n|---|---|\n");
         for src in &m.sources {
-            let link = src.link.as_ref().map(|l| format!(" <{l}>")).unwrap_or_default();
+            let link = src
+                .link
+                .as_ref()
+                .map(|l| format!(" <{l}>"))
+                .unwrap_or_default();
             let _ = writeln!(s, "| {} | {}{} |", src.key, cell(&src.citation), link);
         }
         s.push('\n');
@@ -117,12 +157,24 @@ pub fn markdown(h: &hir::Ruleset) -> String {
         for i in root_inputs {
             let required = if i.optional { "no" } else { "yes" };
             let label = i.label.clone().unwrap_or_default();
-            let docs = if i.docs.is_empty() { String::new() } else { format!(" — {}", i.docs.join(" ")) };
+            let docs = if i.docs.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", i.docs.join(" "))
+            };
             let mut ty = type_words(h, &i.ty);
             if i.range.is_some() {
                 ty = format!("{ty}, {}", range_text(&i.range, h));
             }
-            let _ = writeln!(s, "| `{}` | {}{} | {} | {} |", i.name, cell(&label), cell(&docs), cell(&ty), required);
+            let _ = writeln!(
+                s,
+                "| `{}` | {}{} | {} | {} |",
+                i.name,
+                cell(&label),
+                cell(&docs),
+                cell(&ty),
+                required
+            );
         }
         s.push('\n');
     }
@@ -151,13 +203,27 @@ pub fn markdown(h: &hir::Ruleset) -> String {
         s.push_str("## Outcomes\n\n| name | meaning | values | when no rule applies |\n|---|---|---|---|\n");
         for o in public {
             let label = o.label.clone().unwrap_or_default();
-            let docs = if o.docs.is_empty() { String::new() } else { format!(" — {}", o.docs.join(" ")) };
+            let docs = if o.docs.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", o.docs.join(" "))
+            };
             let how = match &o.value {
                 hir::OutputValue::Computed(e) => format!("always `{}`", source_text(h, e.loc)),
-                hir::OutputValue::Rules { default: Some(d), .. } => source_text(h, d.loc),
+                hir::OutputValue::Rules {
+                    default: Some(d), ..
+                } => source_text(h, d.loc),
                 hir::OutputValue::Rules { default: None, .. } => "none".into(),
             };
-            let _ = writeln!(s, "| `{}` | {}{} | {} | {} |", o.name, cell(&label), cell(&docs), cell(&type_words(h, &o.ty)), cell(&how));
+            let _ = writeln!(
+                s,
+                "| `{}` | {}{} | {} | {} |",
+                o.name,
+                cell(&label),
+                cell(&docs),
+                cell(&type_words(h, &o.ty)),
+                cell(&how)
+            );
         }
         s.push('\n');
     }
@@ -165,12 +231,27 @@ pub fn markdown(h: &hir::Ruleset) -> String {
     if !lets.is_empty() {
         s.push_str("## Worked values\n\n| name | how it is worked out |\n|---|---|\n");
         for l in lets {
-            let docs = if l.docs.is_empty() { String::new() } else { format!(" ({})", l.docs.join(" ")) };
-            let _ = writeln!(s, "| `{}` | `{}`{} |", l.name, cell(&source_text(h, l.value.loc)), cell(&docs));
+            let docs = if l.docs.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", l.docs.join(" "))
+            };
+            let _ = writeln!(
+                s,
+                "| `{}` | `{}`{} |",
+                l.name,
+                cell(&source_text(h, l.value.loc)),
+                cell(&docs)
+            );
         }
         s.push('\n');
     }
-    let rules: Vec<(usize, &hir::RuleDef)> = h.rules.iter().enumerate().filter(|(_, r)| r.loc.file.0 == 0).collect();
+    let rules: Vec<(usize, &hir::RuleDef)> = h
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.loc.file.0 == 0)
+        .collect();
     if !rules.is_empty() {
         s.push_str("## Rules\n\n");
         for (_, r) in rules {
@@ -184,14 +265,24 @@ pub fn markdown(h: &hir::Ruleset) -> String {
             }
             if let Some(base) = r.exception_to.and_then(|b| h.rules.get(b.0 as usize)) {
                 let base_label = base.label.clone().unwrap_or_else(|| base.name.clone());
-                let _ = writeln!(s, "An exception to *{base_label}*: when it applies, that rule does not.\n");
+                let _ = writeln!(
+                    s,
+                    "An exception to *{base_label}*: when it applies, that rule does not.\n"
+                );
             }
             let _ = writeln!(s, "- **When:** `{}`", source_text(h, r.condition.loc));
             for a in &r.actions {
-                let out = h.outputs.get(a.output.0 as usize).map_or("?".to_string(), |o| o.name.clone());
+                let out = h
+                    .outputs
+                    .get(a.output.0 as usize)
+                    .map_or("?".to_string(), |o| o.name.clone());
                 let verb = match a.kind {
-                    hir::ActionKind::Set => format!("set `{out}` to `{}`", source_text(h, a.value.loc)),
-                    hir::ActionKind::Add => format!("add `{}` to `{out}`", source_text(h, a.value.loc)),
+                    hir::ActionKind::Set => {
+                        format!("set `{out}` to `{}`", source_text(h, a.value.loc))
+                    }
+                    hir::ActionKind::Add => {
+                        format!("add `{}` to `{out}`", source_text(h, a.value.loc))
+                    }
                 };
                 let _ = writeln!(s, "- **Then:** {verb}");
             }
@@ -209,9 +300,20 @@ pub fn markdown(h: &hir::Ruleset) -> String {
             hir::HitPolicy::Collect => "Every row that matches contributes.",
         };
         let _ = writeln!(s, "{policy} {}\n", cites(&t.sources));
-        let cols: Vec<String> = t.columns.iter().map(|c| format!("`{}`", source_text(h, c.loc))).collect();
-        let outs: Vec<String> =
-            t.outputs.iter().map(|o| h.outputs.get(o.0 as usize).map_or("?".into(), |o| format!("→ `{}`", o.name))).collect();
+        let cols: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| format!("`{}`", source_text(h, c.loc)))
+            .collect();
+        let outs: Vec<String> = t
+            .outputs
+            .iter()
+            .map(|o| {
+                h.outputs
+                    .get(o.0 as usize)
+                    .map_or("?".into(), |o| format!("→ `{}`", o.name))
+            })
+            .collect();
         let _ = writeln!(s, "| {} | {} |", cols.join(" | "), outs.join(" | "));
         let _ = writeln!(s, "|{}", "---|".repeat(cols.len() + outs.len()));
         for row in &t.rows {
@@ -220,15 +322,40 @@ pub fn markdown(h: &hir::Ruleset) -> String {
                 .iter()
                 .map(|c| match c {
                     hir::CellTest::Any => "any".to_string(),
-                    hir::CellTest::OneOf(cs) => cs.iter().map(|c| const_text(c, h)).collect::<Vec<_>>().join(" or "),
-                    hir::CellTest::Compare(op, c) => format!("{} {}", op.symbol(), const_text(c, h)),
-                    hir::CellTest::Range(a, b) => format!("{} to {}", const_text(a, h), const_text(b, h)),
-                    hir::CellTest::CompareExpr(op, e) => format!("{} {}", op.symbol(), source_text(h, e.loc)),
+                    hir::CellTest::OneOf(cs) => cs
+                        .iter()
+                        .map(|c| const_text(c, h))
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    hir::CellTest::Compare(op, c) => {
+                        format!("{} {}", op.symbol(), const_text(c, h))
+                    }
+                    hir::CellTest::Range(a, b) => {
+                        format!("{} to {}", const_text(a, h), const_text(b, h))
+                    }
+                    hir::CellTest::CompareExpr(op, e) => {
+                        format!("{} {}", op.symbol(), source_text(h, e.loc))
+                    }
                 })
                 .collect();
-            let outs: Vec<String> =
-                row.actions.iter().map(|a| a.as_ref().map_or("–".into(), |a| source_text(h, a.value.loc))).collect();
-            let _ = writeln!(s, "| {} | {} |", cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "), outs.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
+            let outs: Vec<String> = row
+                .actions
+                .iter()
+                .map(|a| {
+                    a.as_ref()
+                        .map_or("–".into(), |a| source_text(h, a.value.loc))
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "| {} | {} |",
+                cells
+                    .iter()
+                    .map(|c| cell(c))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+                outs.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+            );
         }
         s.push('\n');
     }
@@ -238,12 +365,24 @@ pub fn markdown(h: &hir::Ruleset) -> String {
             let facts: Vec<String> = t
                 .facts
                 .iter()
-                .map(|(i, c)| format!("{} = {}", h.inputs.get(i.0 as usize).map_or("?", |i| i.name.as_str()), const_text(c, h)))
+                .map(|(i, c)| {
+                    format!(
+                        "{} = {}",
+                        h.inputs.get(i.0 as usize).map_or("?", |i| i.name.as_str()),
+                        const_text(c, h)
+                    )
+                })
                 .collect();
             let params: Vec<String> = t
                 .params
                 .iter()
-                .map(|(p, c)| format!("{} = {}", h.params.get(p.0 as usize).map_or("?", |p| p.name.as_str()), const_text(c, h)))
+                .map(|(p, c)| {
+                    format!(
+                        "{} = {}",
+                        h.params.get(p.0 as usize).map_or("?", |p| p.name.as_str()),
+                        const_text(c, h)
+                    )
+                })
                 .collect();
             let expect: Vec<String> = t
                 .expect
@@ -270,7 +409,12 @@ pub fn markdown(h: &hir::Ruleset) -> String {
     if !h.properties.is_empty() {
         s.push_str("## Properties that always hold\n\n");
         for p in &h.properties {
-            let _ = writeln!(s, "- **{}**: `{}`", p.name, source_text(h, p.loc).trim_start_matches("property").trim());
+            let _ = writeln!(
+                s,
+                "- **{}**: `{}`",
+                p.name,
+                source_text(h, p.loc).trim_start_matches("property").trim()
+            );
         }
         s.push('\n');
     }
@@ -289,12 +433,18 @@ fn compress(facts: &[String]) -> String {
     };
     let flush = |run: &mut Option<(String, u32, u32, String)>, out: &mut Vec<String>| {
         if let Some((p, a, b, v)) = run.take() {
-            out.push(if a == b { format!("{p}{a} = {v}") } else { format!("{p}{a}–{p}{b} = {v}") });
+            out.push(if a == b {
+                format!("{p}{a} = {v}")
+            } else {
+                format!("{p}{a}–{p}{b} = {v}")
+            });
         }
     };
     for f in facts {
         match (split(f), run.as_mut()) {
-            (Some((p, n, v)), Some((rp, _, rb, rv))) if *rp == p && *rb + 1 == n && *rv == v => *rb = n,
+            (Some((p, n, v)), Some((rp, _, rb, rv))) if *rp == p && *rb + 1 == n && *rv == v => {
+                *rb = n
+            }
             (Some((p, n, v)), _) => {
                 flush(&mut run, &mut out);
                 run = Some((p, n, n, v));

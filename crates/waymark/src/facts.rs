@@ -49,7 +49,11 @@ fn summary(errors: &[FactError]) -> String {
 }
 
 fn err(input: &str, kind: FactErrorKind, message: String) -> FactError {
-    FactError { input: input.to_string(), kind, message }
+    FactError {
+        input: input.to_string(),
+        kind,
+        message,
+    }
 }
 
 /// A word for a type, for messages.
@@ -69,7 +73,12 @@ pub(crate) fn type_words(p: &Program, ty: &Ty) -> String {
             Some(e) => format!("a list of values from {}", quoted(&e.variants)),
             None => "a set".into(),
         },
-        Ty::List(inner) => format!("a list of {}", type_words(p, inner).trim_start_matches("a ").trim_start_matches("an ")),
+        Ty::List(inner) => format!(
+            "a list of {}",
+            type_words(p, inner)
+                .trim_start_matches("a ")
+                .trim_start_matches("an ")
+        ),
     }
 }
 
@@ -80,7 +89,11 @@ fn quoted(names: &[String]) -> String {
 
 fn describe(v: &Json) -> String {
     let text = v.to_string();
-    if text.chars().count() > 40 { format!("{}…", text.chars().take(40).collect::<String>()) } else { text }
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text
+    }
 }
 
 /// Converts one JSON value to a value of type `ty`.
@@ -111,11 +124,20 @@ pub(crate) fn convert(p: &Program, ty: &Ty, v: &Json) -> Result<ConstVal, String
         Ty::Text => ConstVal::Text(v.as_str().ok_or_else(wrong)?.to_string()),
         Ty::Date => {
             let s = v.as_str().ok_or_else(wrong)?;
-            ConstVal::Date(Date::parse(s).ok_or_else(|| format!("needs a date written \"YYYY-MM-DD\" that exists, not {}", describe(v)))?)
+            ConstVal::Date(Date::parse(s).ok_or_else(|| {
+                format!(
+                    "needs a date written \"YYYY-MM-DD\" that exists, not {}",
+                    describe(v)
+                )
+            })?)
         }
         Ty::Enum(e) => {
             let s = v.as_str().ok_or_else(wrong)?;
-            let variants = p.enums.get(*e as usize).map(|e| e.variants.as_slice()).unwrap_or(&[]);
+            let variants = p
+                .enums
+                .get(*e as usize)
+                .map(|e| e.variants.as_slice())
+                .unwrap_or(&[]);
             match variants.iter().position(|x| x == s) {
                 Some(i) => ConstVal::Enum(i as u32),
                 None => return Err(wrong()),
@@ -176,7 +198,10 @@ pub(crate) fn from_json(p: &Program, json: &Json) -> Result<Facts, FactErrors> {
         return Err(FactErrors(vec![err(
             "",
             FactErrorKind::NotAnObject,
-            format!("the facts must be a JSON object of input names and values, not {}", describe(json)),
+            format!(
+                "the facts must be a JSON object of input names and values, not {}",
+                describe(json)
+            ),
         )]));
     };
     let mut errors = Vec::new();
@@ -184,10 +209,15 @@ pub(crate) fn from_json(p: &Program, json: &Json) -> Result<Facts, FactErrors> {
     let mut seen = BTreeSet::new();
     for (name, value) in obj {
         let Some(i) = p.inputs.iter().position(|x| &x.name == name) else {
-            let hint = waymark_diagnostics::did_you_mean(name, p.inputs.iter().map(|x| x.name.as_str()))
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
-            errors.push(err(name, FactErrorKind::UnknownInput, format!("`{name}` is not an input of this ruleset{hint}")));
+            let hint =
+                waymark_diagnostics::did_you_mean(name, p.inputs.iter().map(|x| x.name.as_str()))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+            errors.push(err(
+                name,
+                FactErrorKind::UnknownInput,
+                format!("`{name}` is not an input of this ruleset{hint}"),
+            ));
             continue;
         };
         seen.insert(i);
@@ -198,18 +228,30 @@ pub(crate) fn from_json(p: &Program, json: &Json) -> Result<Facts, FactErrors> {
                     errors.push(err(
                         name,
                         FactErrorKind::OutOfRange,
-                        format!("`{name}` is {}, but it must be {}", describe(value), range_words(&input.range)),
+                        format!(
+                            "`{name}` is {}, but it must be {}",
+                            describe(value),
+                            range_words(&input.range)
+                        ),
                     ));
                     continue;
                 }
                 if c == ConstVal::Unknown && !input.optional {
-                    errors.push(err(name, FactErrorKind::Missing, format!("`{name}` is required and cannot be null")));
+                    errors.push(err(
+                        name,
+                        FactErrorKind::Missing,
+                        format!("`{name}` is required and cannot be null"),
+                    ));
                     continue;
                 }
                 store(&mut facts, i, c);
             }
             Err(m) => {
-                let kind = if matches!(input.ty, Ty::Date) && value.is_string() { FactErrorKind::BadDate } else { FactErrorKind::WrongType };
+                let kind = if matches!(input.ty, Ty::Date) && value.is_string() {
+                    FactErrorKind::BadDate
+                } else {
+                    FactErrorKind::WrongType
+                };
                 errors.push(err(name, kind, format!("`{name}` {m}")));
             }
         }
@@ -223,7 +265,11 @@ pub(crate) fn from_json(p: &Program, json: &Json) -> Result<Facts, FactErrors> {
             ));
         }
     }
-    if errors.is_empty() { Ok(facts) } else { Err(FactErrors(errors)) }
+    if errors.is_empty() {
+        Ok(facts)
+    } else {
+        Err(FactErrors(errors))
+    }
 }
 
 fn store(facts: &mut Facts, i: usize, c: ConstVal) {

@@ -75,12 +75,20 @@ impl Ruleset {
     /// Checks and compiles a ruleset from in-memory files: the root's path, and every file
     /// (root and imports) as path and text.
     pub fn from_sources(root: &str, files: &[(String, String)]) -> Result<Ruleset, Diagnostics> {
-        let loader = MemoryLoader::new(files.iter().map(|(p, t)| (std::path::PathBuf::from(p), t.clone())));
+        let loader = MemoryLoader::new(
+            files
+                .iter()
+                .map(|(p, t)| (std::path::PathBuf::from(p), t.clone())),
+        );
         let check = waymark_check::check_path(Path::new(root), &loader);
         Ruleset::from_check(check, &loader, Path::new(root))
     }
 
-    fn from_check(check: waymark_check::Check, _loader: &dyn Loader, _root: &Path) -> Result<Ruleset, Diagnostics> {
+    fn from_check(
+        check: waymark_check::Check,
+        _loader: &dyn Loader,
+        _root: &Path,
+    ) -> Result<Ruleset, Diagnostics> {
         let mut diagnostics = check.diagnostics;
         let Some(hir) = check.ruleset else {
             return Err(Diagnostics(diagnostics));
@@ -88,7 +96,10 @@ impl Ruleset {
         let program = match waymark_compile::compile(&hir) {
             Ok(p) => p,
             Err(e) => {
-                diagnostics.push(Diagnostic::new(waymark_diagnostics::Code::BadCall, format!("cannot compile: {e}")));
+                diagnostics.push(Diagnostic::new(
+                    waymark_diagnostics::Code::BadCall,
+                    format!("cannot compile: {e}"),
+                ));
                 return Err(Diagnostics(diagnostics));
             }
         };
@@ -96,11 +107,21 @@ impl Ruleset {
         let loaded = match Loaded::new(program, &[]) {
             Ok(l) => l,
             Err(e) => {
-                diagnostics.push(Diagnostic::new(waymark_diagnostics::Code::BadCall, e.to_string()));
+                diagnostics.push(Diagnostic::new(
+                    waymark_diagnostics::Code::BadCall,
+                    e.to_string(),
+                ));
                 return Err(Diagnostics(diagnostics));
             }
         };
-        Ok(Ruleset { inner: Arc::new(Inner { hir: Arc::new(hir), loaded, hash, warnings: diagnostics }) })
+        Ok(Ruleset {
+            inner: Arc::new(Inner {
+                hir: Arc::new(hir),
+                loaded,
+                hash,
+                warnings: diagnostics,
+            }),
+        })
     }
 
     /// The same rules with some parameters overridden (JSON values by parameter name).
@@ -108,41 +129,73 @@ impl Ruleset {
     pub fn with_params(&self, overrides: &[(String, Json)]) -> Result<Ruleset, FactErrors> {
         let p = self.program();
         let mut errors = Vec::new();
-        let mut bound: Vec<(usize, ConstVal)> =
-            self.inner.loaded.params().iter().cloned().enumerate().collect();
+        let mut bound: Vec<(usize, ConstVal)> = self
+            .inner
+            .loaded
+            .params()
+            .iter()
+            .cloned()
+            .enumerate()
+            .collect();
         for (name, value) in overrides {
             let Some(i) = p.params.iter().position(|x| &x.name == name) else {
-                let hint = waymark_diagnostics::did_you_mean(name, p.params.iter().map(|x| x.name.as_str()))
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                errors.push(FactError { input: name.clone(), kind: FactErrorKind::BadParam, message: format!("`{name}` is not a parameter of this ruleset{hint}") });
+                let hint = waymark_diagnostics::did_you_mean(
+                    name,
+                    p.params.iter().map(|x| x.name.as_str()),
+                )
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+                errors.push(FactError {
+                    input: name.clone(),
+                    kind: FactErrorKind::BadParam,
+                    message: format!("`{name}` is not a parameter of this ruleset{hint}"),
+                });
                 continue;
             };
             let info = &p.params[i];
             if !info.overridable {
-                errors.push(FactError { input: name.clone(), kind: FactErrorKind::BadParam, message: format!("parameter `{name}` is set by the ruleset that imports it") });
+                errors.push(FactError {
+                    input: name.clone(),
+                    kind: FactErrorKind::BadParam,
+                    message: format!("parameter `{name}` is set by the ruleset that imports it"),
+                });
                 continue;
             }
             match facts::convert(p, &info.ty, value) {
-                Ok(ConstVal::Unknown) => errors.push(FactError { input: name.clone(), kind: FactErrorKind::BadParam, message: format!("parameter `{name}` cannot be null") }),
+                Ok(ConstVal::Unknown) => errors.push(FactError {
+                    input: name.clone(),
+                    kind: FactErrorKind::BadParam,
+                    message: format!("parameter `{name}` cannot be null"),
+                }),
                 Ok(c) if !facts::in_range(&c, &info.range) => errors.push(FactError {
                     input: name.clone(),
                     kind: FactErrorKind::OutOfRange,
-                    message: format!("parameter `{name}` must be {}", facts::range_words(&info.range)),
+                    message: format!(
+                        "parameter `{name}` must be {}",
+                        facts::range_words(&info.range)
+                    ),
                 }),
                 Ok(c) => {
                     if let Some(slot) = bound.get_mut(i) {
                         slot.1 = c;
                     }
                 }
-                Err(m) => errors.push(FactError { input: name.clone(), kind: FactErrorKind::BadParam, message: format!("parameter `{name}` {m}") }),
+                Err(m) => errors.push(FactError {
+                    input: name.clone(),
+                    kind: FactErrorKind::BadParam,
+                    message: format!("parameter `{name}` {m}"),
+                }),
             }
         }
         if !errors.is_empty() {
             return Err(FactErrors(errors));
         }
         let loaded = self.inner.loaded.rebind(&bound).map_err(|e| {
-            FactErrors(vec![FactError { input: String::new(), kind: FactErrorKind::BadParam, message: e.to_string() }])
+            FactErrors(vec![FactError {
+                input: String::new(),
+                kind: FactErrorKind::BadParam,
+                message: e.to_string(),
+            }])
         })?;
         Ok(Ruleset {
             inner: Arc::new(Inner {
@@ -250,12 +303,19 @@ impl Ruleset {
         let mut outcome = Map::new();
         for (i, out) in p.outputs.iter().enumerate() {
             if out.public {
-                outcome.insert(out.name.clone(), value_json(l, facts, &out.ty, l.output(scratch, i)));
+                outcome.insert(
+                    out.name.clone(),
+                    value_json(l, facts, &out.ty, l.output(scratch, i)),
+                );
             }
         }
         let explanation = explain.then(|| explanation_json(l, facts, &l.explain(facts, scratch)));
         Decision {
-            ruleset: RulesetRef { id: p.meta.id.clone(), version: p.meta.version.clone(), hash: self.inner.hash.clone() },
+            ruleset: RulesetRef {
+                id: p.meta.id.clone(),
+                version: p.meta.version.clone(),
+                hash: self.inner.hash.clone(),
+            },
             params: self.params_json(),
             outcome,
             explanation,
@@ -329,9 +389,15 @@ fn schema_of(p: &Program, ty: &Ty) -> Json {
         Ty::Int => json!({"type": "integer"}),
         Ty::Number => json!({"type": ["number", "string"]}),
         Ty::Text => json!({"type": "string"}),
-        Ty::Date => json!({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
-        Ty::Enum(e) => json!({"type": "string", "enum": p.enums.get(*e as usize).map(|e| e.variants.clone()).unwrap_or_default()}),
-        Ty::Set(e) => json!({"type": "array", "uniqueItems": true, "items": schema_of(p, &Ty::Enum(*e))}),
+        Ty::Date => {
+            json!({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"})
+        }
+        Ty::Enum(e) => {
+            json!({"type": "string", "enum": p.enums.get(*e as usize).map(|e| e.variants.clone()).unwrap_or_default()})
+        }
+        Ty::Set(e) => {
+            json!({"type": "array", "uniqueItems": true, "items": schema_of(p, &Ty::Enum(*e))})
+        }
         Ty::List(inner) => json!({"type": "array", "items": schema_of(p, inner)}),
     }
 }

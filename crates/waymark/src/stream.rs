@@ -28,15 +28,34 @@ impl<'r> CaseStream<'r> {
     /// A stream over one ruleset.
     pub fn new(rules: &'r Ruleset) -> CaseStream<'r> {
         let p = rules.program();
-        let names = p.inputs.iter().enumerate().map(|(i, x)| (x.name.as_str(), i)).collect();
+        let names = p
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.name.as_str(), i))
+            .collect();
         // The same bytes `serde_json::to_string(&Decision)` writes before the outcome.
-        let head = crate::RulesetRef { id: p.meta.id.clone(), version: p.meta.version.clone(), hash: rules.hash().to_string() };
+        let head = crate::RulesetRef {
+            id: p.meta.id.clone(),
+            version: p.meta.version.clone(),
+            hash: rules.hash().to_string(),
+        };
         let head = serde_json::to_string(&head).unwrap_or_default();
         let params = serde_json::Value::Object(rules.params_json());
-        let prefix = format!("{{\"ruleset\":{head},\"params\":{params},\"outcome\":{{").into_bytes();
-        let mut order: Vec<usize> = (0..p.outputs.len()).filter(|i| p.outputs[*i].public).collect();
+        let prefix =
+            format!("{{\"ruleset\":{head},\"params\":{params},\"outcome\":{{").into_bytes();
+        let mut order: Vec<usize> = (0..p.outputs.len())
+            .filter(|i| p.outputs[*i].public)
+            .collect();
         order.sort_by(|a, b| p.outputs[*a].name.cmp(&p.outputs[*b].name));
-        CaseStream { rules, names, scratch: rules.scratch(), prefix, facts: Facts::unknown(p), order }
+        CaseStream {
+            rules,
+            names,
+            scratch: rules.scratch(),
+            prefix,
+            facts: Facts::unknown(p),
+            order,
+        }
     }
 
     /// Evaluates one JSON line, appending the decision (without a newline) to `out`.
@@ -46,10 +65,18 @@ impl<'r> CaseStream<'r> {
         self.facts.reset();
         let fast = {
             let mut de = serde_json::Deserializer::from_str(line);
-            let seed = FactsSeed { program: p, names: &self.names, facts: &mut self.facts };
+            let seed = FactsSeed {
+                program: p,
+                names: &self.names,
+                facts: &mut self.facts,
+            };
             seed.deserialize(&mut de).is_ok() && de.end().is_ok()
         };
-        let required_ok = p.inputs.iter().enumerate().all(|(i, x)| x.optional || self.facts.get(i) != Val::Unknown);
+        let required_ok = p
+            .inputs
+            .iter()
+            .enumerate()
+            .all(|(i, x)| x.optional || self.facts.get(i) != Val::Unknown);
         if !fast || !required_ok {
             let json: serde_json::Value = serde_json::from_str(line).map_err(|e| {
                 FactErrors(vec![crate::FactError {
@@ -123,7 +150,10 @@ impl<'de> Visitor<'de> for FactsSeed<'_> {
                     self.facts.set_list(i, dates);
                 }
                 ty => {
-                    let v = map.next_value_seed(ScalarSeed { ty, program: self.program })?;
+                    let v = map.next_value_seed(ScalarSeed {
+                        ty,
+                        program: self.program,
+                    })?;
                     if !crate::facts::in_range(&to_const(v), &input.range) {
                         return Err(serde::de::Error::custom(Fallback));
                     }
@@ -167,7 +197,9 @@ impl<'de> Visitor<'de> for ScalarSeed<'_> {
                 Some(a) => Ok(Val::Answer(a)),
                 None => Err(E::custom(Fallback)),
             },
-            Ty::Date => Date::parse(s).map(Val::Date).ok_or_else(|| E::custom(Fallback)),
+            Ty::Date => Date::parse(s)
+                .map(Val::Date)
+                .ok_or_else(|| E::custom(Fallback)),
             Ty::Enum(e) => self
                 .program
                 .enums
@@ -223,9 +255,12 @@ impl<'de> Visitor<'de> for DatesSeed {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Val>, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4));
         while let Some(s) = seq.next_element::<&'de str>()? {
-            out.push(Date::parse(s).map(Val::Date).ok_or_else(|| serde::de::Error::custom(Fallback))?);
+            out.push(
+                Date::parse(s)
+                    .map(Val::Date)
+                    .ok_or_else(|| serde::de::Error::custom(Fallback))?,
+            );
         }
         Ok(out)
     }
 }
-

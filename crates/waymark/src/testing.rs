@@ -50,21 +50,34 @@ pub(crate) fn run(rules: &Ruleset) -> TestReport {
     for t in &h.tests {
         tests.push(run_one(rules, h, t));
     }
-    TestReport { ruleset: rules.id().to_string(), tests }
+    TestReport {
+        ruleset: rules.id().to_string(),
+        tests,
+    }
 }
 
 fn run_one(rules: &Ruleset, h: &hir::Ruleset, t: &hir::TestDef) -> TestOutcome {
-    let line = h.files.get(t.loc.file.0 as usize).map_or(0, |f| f.line_col(t.loc.span.start).0);
+    let line = h
+        .files
+        .get(t.loc.file.0 as usize)
+        .map_or(0, |f| f.line_col(t.loc.span.start).0);
     let p = rules.program();
     let overrides: Vec<(String, Json)> = t
         .params
         .iter()
         .filter_map(|(id, c)| {
             let info = p.params.get(id.0 as usize)?;
-            Some((info.name.clone(), crate::const_json(p, &info.ty, &waymark_compile::const_val(c))))
+            Some((
+                info.name.clone(),
+                crate::const_json(p, &info.ty, &waymark_compile::const_val(c)),
+            ))
         })
         .collect();
-    let bound = if overrides.is_empty() { Ok(rules.clone()) } else { rules.with_params(&overrides) };
+    let bound = if overrides.is_empty() {
+        Ok(rules.clone())
+    } else {
+        rules.with_params(&overrides)
+    };
     let rules = match bound {
         Ok(r) => r,
         Err(e) => {
@@ -82,24 +95,43 @@ fn run_one(rules: &Ruleset, h: &hir::Ruleset, t: &hir::TestDef) -> TestOutcome {
         let c = waymark_compile::const_val(c);
         match c {
             ConstVal::Text(s) => facts.set_text(input.0 as usize, s),
-            ConstVal::List(items) => facts.set_list(input.0 as usize, items.iter().map(crate::facts::scalar).collect()),
+            ConstVal::List(items) => facts.set_list(
+                input.0 as usize,
+                items.iter().map(crate::facts::scalar).collect(),
+            ),
             other => facts.set(input.0 as usize, crate::facts::scalar(&other)),
         }
     }
     let decision = rules.evaluate(&facts, false);
     let mut failures = Vec::new();
     for (out, expected) in &t.expect {
-        let Some(info) = p.outputs.get(out.0 as usize) else { continue };
+        let Some(info) = p.outputs.get(out.0 as usize) else {
+            continue;
+        };
         let expected = match expected {
             Some(c) => crate::const_json(p, &info.ty, &waymark_compile::const_val(c)),
             None => Json::Null,
         };
-        let actual = decision.outcome.get(&info.name).cloned().unwrap_or(Json::Null);
+        let actual = decision
+            .outcome
+            .get(&info.name)
+            .cloned()
+            .unwrap_or(Json::Null);
         if actual != expected {
             failures.push((info.name.clone(), expected, actual));
         }
     }
     let passed = failures.is_empty();
-    let explanation = if passed { None } else { rules.evaluate(&facts, true).explanation };
-    TestOutcome { name: t.name.clone(), passed, failures, explanation, line }
+    let explanation = if passed {
+        None
+    } else {
+        rules.evaluate(&facts, true).explanation
+    };
+    TestOutcome {
+        name: t.name.clone(),
+        passed,
+        failures,
+        explanation,
+        line,
+    }
 }

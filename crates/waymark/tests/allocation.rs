@@ -11,7 +11,8 @@ static ALLOC: dhat::Alloc = dhat::Alloc;
 fn evaluation_allocates_nothing_once_warm() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let rules = waymark::Ruleset::from_path(root.join("rulesets/marac/referral.wm")).expect("marac.referral checks");
+    let rules = waymark::Ruleset::from_path(root.join("rulesets/marac/referral.wm"))
+        .expect("marac.referral checks");
     let facts = rules
         .facts_from_json(&serde_json::json!({
             "q1": "yes", "q2": "yes", "q3": "unknown", "q4": "no", "q14": "yes",
@@ -30,5 +31,9 @@ fn evaluation_allocates_nothing_once_warm() {
         std::hint::black_box(rules.output_value(&scratch, 0));
     }
     let after = dhat::HeapStats::get();
-    dhat::assert_eq!(after.total_blocks, before.total_blocks, "evaluation allocated");
+    dhat::assert_eq!(
+        after.total_blocks,
+        before.total_blocks,
+        "evaluation allocated"
+    );
 }

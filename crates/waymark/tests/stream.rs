@@ -10,7 +10,9 @@ fn case_stream_matches_the_full_path_byte_for_byte() {
     let mut lines: Vec<String> = std::fs::read_dir(root.join("examples/cases"))
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .map(|t| serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&t).unwrap()).unwrap())
+        .map(|t| {
+            serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&t).unwrap()).unwrap()
+        })
         .collect();
     lines.extend(
         [
@@ -30,7 +32,9 @@ fn case_stream_matches_the_full_path_byte_for_byte() {
     let mut stream = waymark::CaseStream::new(&rules);
     for line in &lines {
         let mut out = Vec::new();
-        let fast = stream.eval_line(line, &mut out).map(|()| String::from_utf8(out).unwrap());
+        let fast = stream
+            .eval_line(line, &mut out)
+            .map(|()| String::from_utf8(out).unwrap());
         let full = serde_json::from_str::<serde_json::Value>(line)
             .map_err(|_| ())
             .and_then(|j| rules.evaluate_json(&j, false).map_err(|_| ()))
