@@ -164,3 +164,46 @@ impl waymark_check::Loader for BytesLoader {
         }
     }
 }
+
+/// Evaluating any bytes as the facts of a case never panics, and the streaming fast path
+/// and the full path agree on every input: the same decision bytes, or both refuse.
+pub fn check_facts(data: &[u8]) {
+    if let Err(e) = try_facts(data) {
+        panic!("{e}");
+    }
+}
+
+/// [`check_facts`] without panicking: the first disagreement, if any.
+pub fn try_facts(data: &[u8]) -> Result<(), String> {
+    static RULES: std::sync::OnceLock<Option<waymark::Ruleset>> = std::sync::OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        waymark::Ruleset::from_path(root.join("rulesets/marac/referral.wm")).ok()
+    });
+    let Some(rules) = rules else {
+        return Err("rulesets/marac/referral.wm does not check".into());
+    };
+    let Ok(line) = std::str::from_utf8(data) else { return Ok(()) };
+    if line.contains('\n') {
+        return Ok(());
+    }
+    let mut stream = waymark::CaseStream::new(rules);
+    let mut out = Vec::new();
+    let fast = stream.eval_line(line, &mut out).map(|()| out);
+    let full = serde_json::from_str::<serde_json::Value>(line)
+        .ok()
+        .and_then(|j| rules.evaluate_json(&j, true).ok())
+        .map(|mut d| {
+            d.explanation = None;
+            serde_json::to_vec(&d).unwrap_or_default()
+        });
+    match (fast, full) {
+        (Ok(a), Some(b)) if a == b => Ok(()),
+        (Err(_), None) => Ok(()),
+        (a, b) => Err(format!(
+            "fast and full paths disagree on {line:?}: {:?} vs {:?}",
+            a.map(|v| String::from_utf8_lossy(&v).into_owned()).map_err(|e| e.to_string()),
+            b.map(|v| String::from_utf8_lossy(&v).into_owned())
+        )),
+    }
+}

@@ -1,15 +1,34 @@
 //! Waymark: versioned, explainable rules for risk identification, service eligibility and
 //! referral pathways. This crate is the one public Rust API.
 //!
-//! ```no_run
+//! ```
 //! use waymark::Ruleset;
-//! let rules = Ruleset::from_path("rulesets/marac/referral.wm").expect("the ruleset checks");
-//! let facts = serde_json::json!({
-//!     "assessment_date": "2024-05-01",
-//!     "q1": "yes", "q2": "yes", "q3": "unknown",
-//! });
-//! let decision = rules.evaluate_json(&facts, true).expect("the facts are valid");
-//! println!("{}", serde_json::to_string_pretty(&decision).unwrap());
+//!
+//! let source = r#"
+//! ruleset demo.threshold version 1.0.0
+//!   title "A threshold with a local parameter"
+//!
+//! enum level ordered { standard, high }
+//! input q1: answer "Injury in the current incident"
+//! input q2: answer "Victim very frightened"
+//! input q3: answer "Threats to kill"
+//! param threshold: int in 1..3 = 2 "Yes answers needed"
+//! let yes_count = count yes in [q1..q3]
+//! output risk: level "Risk level" default standard
+//! rule enough "Enough yes answers" {
+//!   when yes_count >= threshold
+//!   set risk to high
+//! }
+//! "#;
+//! let rules = Ruleset::from_sources("demo.wm", &[("demo.wm".into(), source.into())])?;
+//! let facts = serde_json::json!({"q1": "yes", "q2": "unknown", "q3": "no"});
+//! let decision = rules.evaluate_json(&facts, true)?;
+//! // One yes answer, two needed, and the unanswered q2 could still change it.
+//! assert_eq!(decision.outcome["risk"], "standard");
+//! let why = decision.explanation.as_ref().expect("asked for");
+//! assert_eq!(why["nearest_misses"][0]["text"], "yes_count is 1, needs >= 2");
+//! assert_eq!(why["next_questions"][0]["input"], "q2");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! A [`Ruleset`] is compiled once and is `Send + Sync`: evaluate from as many threads as
