@@ -167,6 +167,7 @@ impl waymark_check::Loader for BytesLoader {
 
 /// Evaluating any bytes as the facts of a case never panics, and the streaming fast path
 /// and the full path agree on every input: the same decision bytes, or both refuse.
+#[expect(clippy::panic, reason = "a fuzz oracle reports a bug by panicking")]
 pub fn check_facts(data: &[u8]) {
     if let Err(e) = try_facts(data) {
         panic!("{e}");
@@ -183,7 +184,9 @@ pub fn try_facts(data: &[u8]) -> Result<(), String> {
     let Some(rules) = rules else {
         return Err("rulesets/marac/referral.wm does not check".into());
     };
-    let Ok(line) = std::str::from_utf8(data) else { return Ok(()) };
+    let Ok(line) = std::str::from_utf8(data) else {
+        return Ok(());
+    };
     if line.contains('\n') {
         return Ok(());
     }
@@ -202,7 +205,8 @@ pub fn try_facts(data: &[u8]) -> Result<(), String> {
         (Err(_), None) => Ok(()),
         (a, b) => Err(format!(
             "fast and full paths disagree on {line:?}: {:?} vs {:?}",
-            a.map(|v| String::from_utf8_lossy(&v).into_owned()).map_err(|e| e.to_string()),
+            a.map(|v| String::from_utf8_lossy(&v).into_owned())
+                .map_err(|e| e.to_string()),
             b.map(|v| String::from_utf8_lossy(&v).into_owned())
         )),
     }

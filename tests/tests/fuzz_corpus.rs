@@ -42,7 +42,9 @@ fn facts_oracle_passes_on_example_cases_and_their_prefixes() {
     let mut n = 0;
     for entry in std::fs::read_dir(root.join("examples/cases")).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        let line = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&text).unwrap()).unwrap();
+        let line =
+            serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&text).unwrap())
+                .unwrap();
         for cut in (0..line.len()).step_by(7).chain([line.len()]) {
             if let Some(prefix) = line.get(..cut) {
                 waymark_tests::fuzz::try_facts(prefix.as_bytes()).unwrap();

@@ -602,6 +602,66 @@ pub enum PropertyBody {
     },
 }
 
+impl Expr {
+    /// Calls `f` on each expression directly inside this one, in source order.
+    pub fn for_each_child(&self, mut f: impl FnMut(&Expr)) {
+        match &self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Input(_)
+            | ExprKind::Param(_)
+            | ExprKind::Let(_)
+            | ExprKind::Output(_) => {}
+            ExprKind::List(v) | ExprKind::Set(v) | ExprKind::Min(v) | ExprKind::Max(v) => {
+                v.iter().for_each(f)
+            }
+            ExprKind::Not(a)
+            | ExprKind::Neg(a)
+            | ExprKind::Is(a, _)
+            | ExprKind::CountValue(_, a)
+            | ExprKind::CountAll(a) => f(a),
+            ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Implies(a, b)
+            | ExprKind::Cmp(_, a, b)
+            | ExprKind::Arith(_, a, b)
+            | ExprKind::SetOp(_, a, b)
+            | ExprKind::In(a, b) => {
+                f(a);
+                f(b);
+            }
+            ExprKind::DateShift { date, amount, .. } => {
+                f(date);
+                f(amount);
+            }
+            ExprKind::Within {
+                date,
+                amount,
+                anchor,
+                ..
+            } => {
+                f(date);
+                f(amount);
+                f(anchor);
+            }
+            ExprKind::CountWithin {
+                list,
+                amount,
+                anchor,
+                ..
+            } => {
+                f(list);
+                f(amount);
+                f(anchor);
+            }
+            ExprKind::CountBetween(a, b, c) | ExprKind::If(a, b, c) => {
+                f(a);
+                f(b);
+                f(c);
+            }
+        }
+    }
+}
+
 impl Ruleset {
     /// The input with this name.
     pub fn input(&self, name: &str) -> Option<InputId> {

@@ -7,75 +7,13 @@ use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use waymark_diagnostics::{Code, Diagnostic, Span};
 
 use crate::checker::{Checker, Decl, Owner, Writer};
-use crate::hir::{
-    Expr, ExprKind, FileId, InputId, LetId, Node, OutputId, ParamId, RuleId, TableId,
-};
+use crate::hir::{Expr, FileId, InputId, LetId, Node, OutputId, ParamId, RuleId, TableId};
 use crate::load::InstId;
 
 /// Calls `f` on `e` and every expression inside it, parents first.
 pub(crate) fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
-    match &e.kind {
-        ExprKind::Const(_)
-        | ExprKind::Input(_)
-        | ExprKind::Param(_)
-        | ExprKind::Let(_)
-        | ExprKind::Output(_) => {}
-        ExprKind::List(items)
-        | ExprKind::Set(items)
-        | ExprKind::Min(items)
-        | ExprKind::Max(items) => {
-            for i in items {
-                visit(i, f);
-            }
-        }
-        ExprKind::Not(x)
-        | ExprKind::Neg(x)
-        | ExprKind::Is(x, _)
-        | ExprKind::CountValue(_, x)
-        | ExprKind::CountAll(x) => {
-            visit(x, f);
-        }
-        ExprKind::And(a, b)
-        | ExprKind::Or(a, b)
-        | ExprKind::Implies(a, b)
-        | ExprKind::Cmp(_, a, b)
-        | ExprKind::Arith(_, a, b)
-        | ExprKind::SetOp(_, a, b)
-        | ExprKind::In(a, b) => {
-            visit(a, f);
-            visit(b, f);
-        }
-        ExprKind::DateShift { date, amount, .. } => {
-            visit(date, f);
-            visit(amount, f);
-        }
-        ExprKind::Within {
-            date,
-            amount,
-            anchor,
-            ..
-        } => {
-            visit(date, f);
-            visit(amount, f);
-            visit(anchor, f);
-        }
-        ExprKind::CountWithin {
-            list,
-            amount,
-            anchor,
-            ..
-        } => {
-            visit(list, f);
-            visit(amount, f);
-            visit(anchor, f);
-        }
-        ExprKind::CountBetween(a, b, c) | ExprKind::If(a, b, c) => {
-            visit(a, f);
-            visit(b, f);
-            visit(c, f);
-        }
-    }
+    e.for_each_child(|c| visit(c, f));
 }
 
 /// Node numbering: lets, then rules, then tables, then outputs.

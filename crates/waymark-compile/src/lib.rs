@@ -441,7 +441,7 @@ impl<'a> Compiler<'a> {
                     self.collect_reads(b, out);
                 }
             }
-            _ => for_each_child(e, |c| self.collect_reads(c, out)),
+            _ => e.for_each_child(|c| self.collect_reads(c, out)),
         }
     }
 
@@ -919,63 +919,6 @@ impl<'a> Compiler<'a> {
             code: self.code,
             pool: self.pool,
             slots: self.slots,
-        }
-    }
-}
-
-fn for_each_child(e: &hir::Expr, mut f: impl FnMut(&hir::Expr)) {
-    match &e.kind {
-        ExprKind::Const(_)
-        | ExprKind::Input(_)
-        | ExprKind::Param(_)
-        | ExprKind::Let(_)
-        | ExprKind::Output(_) => {}
-        ExprKind::List(v) | ExprKind::Set(v) | ExprKind::Min(v) | ExprKind::Max(v) => {
-            v.iter().for_each(f)
-        }
-        ExprKind::Not(a)
-        | ExprKind::Neg(a)
-        | ExprKind::Is(a, _)
-        | ExprKind::CountValue(_, a)
-        | ExprKind::CountAll(a) => f(a),
-        ExprKind::And(a, b)
-        | ExprKind::Or(a, b)
-        | ExprKind::Implies(a, b)
-        | ExprKind::Cmp(_, a, b)
-        | ExprKind::Arith(_, a, b)
-        | ExprKind::SetOp(_, a, b)
-        | ExprKind::In(a, b) => {
-            f(a);
-            f(b);
-        }
-        ExprKind::DateShift { date, amount, .. } => {
-            f(date);
-            f(amount);
-        }
-        ExprKind::Within {
-            date,
-            amount,
-            anchor,
-            ..
-        } => {
-            f(date);
-            f(amount);
-            f(anchor);
-        }
-        ExprKind::CountWithin {
-            list,
-            amount,
-            anchor,
-            ..
-        } => {
-            f(list);
-            f(amount);
-            f(anchor);
-        }
-        ExprKind::CountBetween(a, b, c) | ExprKind::If(a, b, c) => {
-            f(a);
-            f(b);
-            f(c);
         }
     }
 }

@@ -149,7 +149,8 @@ impl Loaded {
             }
             for t in &rule.thresholds {
                 let (v, lim) = (scratch.slot(t.value), scratch.slot(t.limit));
-                let met = crate::ops::compare(self, facts, v, lim).map(|o| holds(t.op, o));
+                let met =
+                    crate::ops::compare(self, facts, v, lim).map(|o| crate::ops::holds(t.op, o));
                 if met == Some(false) {
                     misses.push(Miss {
                         rule: i,
@@ -228,16 +229,5 @@ fn same(l: &Loaded, facts: &Facts, a: Val, b: Option<Val>) -> bool {
         Some(b) if a == b => true,
         Some(b) => crate::ops::compare(l, facts, a, b) == Some(Ordering::Equal),
         None => false,
-    }
-}
-
-fn holds(op: Cmp, o: Ordering) -> bool {
-    match op {
-        Cmp::Eq => o == Ordering::Equal,
-        Cmp::Ne => o != Ordering::Equal,
-        Cmp::Lt => o == Ordering::Less,
-        Cmp::Le => o != Ordering::Greater,
-        Cmp::Gt => o == Ordering::Greater,
-        Cmp::Ge => o != Ordering::Less,
     }
 }

@@ -304,7 +304,7 @@ fn counted_value(c: Counted) -> Val {
     }
 }
 
-fn holds(op: Cmp, o: Ordering) -> bool {
+pub(crate) fn holds(op: Cmp, o: Ordering) -> bool {
     match op {
         Cmp::Eq => o == Ordering::Equal,
         Cmp::Ne => o != Ordering::Equal,

@@ -93,7 +93,10 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Parse {
                 Code::NotUtf8,
                 format!("the file is not UTF-8 text (byte {at}, line {line})"),
             )
-            .with_primary(Span::new(at as u32, (at + 3).min(lossy.len()) as u32), "this byte is not UTF-8")
+            .with_primary(
+                Span::new(at as u32, (at + 3).min(lossy.len()) as u32),
+                "this byte is not UTF-8",
+            )
             .with_help("save the file as UTF-8 text")
             .in_file(&file);
             Parse {
