@@ -80,7 +80,8 @@ impl Evaluator {
     pub fn evaluate_json_text(&self, facts: &str, explain: bool) -> Result<String, Error> {
         match self {
             Evaluator::Native(r) => {
-                let facts: Json = serde_json::from_str(facts).map_err(|e| Error::BadJson(e.to_string()))?;
+                let facts: Json =
+                    serde_json::from_str(facts).map_err(|e| Error::BadJson(e.to_string()))?;
                 let decision = r.evaluate_json(&facts, explain).map_err(Error::Facts)?;
                 serde_json::to_string(&decision).map_err(|e| Error::Internal(e.to_string()))
             }

@@ -269,10 +269,21 @@ fn from_native_carries_files_and_params() {
         native.evaluate_json(&sc02(), false).unwrap()
     );
     let plain = waymark_host::Evaluator::new(waymark_host::EngineKind::Native, &native).unwrap();
-    for text in [sc02().to_string(), "{\"q1\": 3}".to_string(), "{oops".to_string()] {
-        assert_eq!(plain.evaluate_json_text(&text, true), switched.evaluate_json_text(&text, true), "{text}");
+    for text in [
+        sc02().to_string(),
+        "{\"q1\": 3}".to_string(),
+        "{oops".to_string(),
+    ] {
+        assert_eq!(
+            plain.evaluate_json_text(&text, true),
+            switched.evaluate_json_text(&text, true),
+            "{text}"
+        );
     }
-    assert_eq!(plain.run_tests().unwrap().passed(), switched.run_tests().unwrap().passed());
+    assert_eq!(
+        plain.run_tests().unwrap().passed(),
+        switched.run_tests().unwrap().passed()
+    );
 }
 
 #[test]
