@@ -8,6 +8,8 @@ use serde_json::{Value as Json, json};
 use waymark::{Decision, Ruleset};
 use waymark_diagnostics::Diagnostic;
 
+use waymark_host::{EngineKind, Error as HostError, Evaluator};
+
 use crate::Format;
 
 const OK: u8 = 0;
@@ -196,14 +198,23 @@ fn read_input(source: &str) -> std::io::Result<String> {
     }
 }
 
+/// Where `eval` reads and writes.
+pub struct EvalIo<'a> {
+    /// One case's facts file, or `-`.
+    pub facts: Option<&'a str>,
+    /// A JSON-lines file of cases, or `-`.
+    pub cases: Option<&'a str>,
+    /// Where decisions for `--cases` go.
+    pub out: Option<&'a Path>,
+}
+
 pub fn eval(
     ruleset: &Path,
-    facts: Option<&str>,
-    cases: Option<&str>,
-    out: Option<&Path>,
+    io: EvalIo<'_>,
     params: &[String],
     format: Format,
     explain: bool,
+    engine: EngineKind,
 ) -> u8 {
     let rules = match load(ruleset, format) {
         Ok(r) => r,
@@ -227,15 +238,31 @@ pub fn eval(
             }
         }
     };
-    match (facts, cases) {
-        (Some(f), _) => eval_one(&rules, f, format, explain),
-        (None, Some(c)) => eval_stream(&rules, c, out, explain),
+    let evaluator = match Evaluator::new(engine, &rules) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return FAILED;
+        }
+    };
+    match (io.facts, io.cases) {
+        (Some(f), _) => eval_one(&rules, &evaluator, f, format, explain),
+        (None, Some(c)) => eval_stream(&rules, &evaluator, c, io.out, explain),
         (None, None) => {
             eprintln!(
                 "error: give the case with `--facts FILE` (or `-` for standard input), or many with `--cases FILE.jsonl`"
             );
             USAGE
         }
+    }
+}
+
+/// A fact problem for a whole line or case (not one input).
+fn whole_case_error(message: String) -> waymark::FactError {
+    waymark::FactError {
+        input: String::new(),
+        kind: waymark::FactErrorKind::NotAnObject,
+        message,
     }
 }
 
@@ -251,7 +278,13 @@ fn report_fact_errors(errors: &[waymark::FactError], format: Format, line: Optio
     }
 }
 
-fn eval_one(rules: &Ruleset, source: &str, format: Format, explain: bool) -> u8 {
+fn eval_one(
+    rules: &Ruleset,
+    evaluator: &Evaluator,
+    source: &str,
+    format: Format,
+    explain: bool,
+) -> u8 {
     let text = match read_input(source) {
         Ok(t) => t,
         Err(e) => {
@@ -271,7 +304,7 @@ fn eval_one(rules: &Ruleset, source: &str, format: Format, explain: bool) -> u8 
             return FAILED;
         }
     };
-    match rules.evaluate_json(&json, explain) {
+    match evaluator.evaluate_json(&json, explain) {
         Ok(d) => {
             match format {
                 Format::Json => {
@@ -281,14 +314,24 @@ fn eval_one(rules: &Ruleset, source: &str, format: Format, explain: bool) -> u8 
             }
             OK
         }
-        Err(e) => {
+        Err(HostError::Facts(e)) => {
             report_fact_errors(&e.0, format, None);
+            FAILED
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
             FAILED
         }
     }
 }
 
-fn eval_stream(rules: &Ruleset, source: &str, out: Option<&Path>, explain: bool) -> u8 {
+fn eval_stream(
+    rules: &Ruleset,
+    evaluator: &Evaluator,
+    source: &str,
+    out: Option<&Path>,
+    explain: bool,
+) -> u8 {
     let reader: Box<dyn BufRead> = if source == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
@@ -342,28 +385,27 @@ fn eval_stream(rules: &Ruleset, source: &str, out: Option<&Path>, explain: bool)
         if line.trim().is_empty() {
             continue;
         }
-        let result = if explain {
-            match serde_json::from_str::<Json>(&line) {
-                Ok(j) => rules.evaluate_json(&j, explain).map(Some).map_err(|e| e.0),
-                Err(e) => Err(vec![waymark::FactError {
-                    input: String::new(),
-                    kind: waymark::FactErrorKind::NotAnObject,
-                    message: format!("not valid JSON: {e}"),
-                }]),
+        let result = match evaluator {
+            // The fast path: facts straight from the text, decisions straight to bytes.
+            Evaluator::Native(_) if !explain => {
+                buffer.clear();
+                stream.eval_line(&line, &mut buffer).map_err(|e| e.0)
             }
-        } else {
-            buffer.clear();
-            stream
-                .eval_line(&line, &mut buffer)
-                .map(|()| None)
-                .map_err(|e| e.0)
+            _ => match evaluator.evaluate_json_text(&line, explain) {
+                Ok(text) => {
+                    buffer.clear();
+                    buffer.extend_from_slice(text.as_bytes());
+                    Ok(())
+                }
+                Err(HostError::Facts(e)) => Err(e.0),
+                Err(HostError::BadJson(m)) => {
+                    Err(vec![whole_case_error(format!("not valid JSON: {m}"))])
+                }
+                Err(e) => Err(vec![whole_case_error(e.to_string())]),
+            },
         };
         let written = match result {
-            Ok(Some(d)) => {
-                good += 1;
-                serde_json::to_writer(&mut writer, &d).map_err(std::io::Error::other)
-            }
-            Ok(None) => {
+            Ok(()) => {
                 good += 1;
                 writer.write_all(&buffer)
             }
@@ -526,7 +568,7 @@ fn label_of(rules: &Ruleset, output: &str) -> String {
         .unwrap_or_else(|| output.to_string())
 }
 
-pub fn test(paths: &[PathBuf], format: Format) -> u8 {
+pub fn test(paths: &[PathBuf], format: Format, engine: EngineKind) -> u8 {
     let files = match collect(paths) {
         Ok(f) => f,
         Err(e) => {
@@ -549,7 +591,14 @@ pub fn test(paths: &[PathBuf], format: Format) -> u8 {
                 continue;
             }
         };
-        let report = rules.run_tests();
+        let report = match Evaluator::new(engine, &rules).and_then(|e| e.run_tests()) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: `{}`: {e}", f.display());
+                failed += 1;
+                continue;
+            }
+        };
         if format == Format::Text && !report.tests.is_empty() {
             println!("\nrunning {} tests in {}", report.tests.len(), f.display());
             for t in &report.tests {

@@ -75,6 +75,10 @@ enum Command {
         /// Include why: rules that fired, nearest misses, next questions.
         #[arg(long)]
         explain: bool,
+        /// The engine that evaluates: `native`, or `wasm` (the WebAssembly component under
+        /// wasmtime, to cross-check a decision; build it with `bash scripts/component`).
+        #[arg(long, default_value_t = waymark_host::EngineKind::Native)]
+        engine: waymark_host::EngineKind,
     },
     /// Run the tests written in ruleset files (files or folders, recursively).
     Test {
@@ -84,6 +88,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        /// The engine that runs the tests: `native`, or `wasm` (the WebAssembly component).
+        #[arg(long, default_value_t = waymark_host::EngineKind::Native)]
+        engine: waymark_host::EngineKind,
     },
     /// Write documentation for policy reviewers: one Markdown page per ruleset.
     ///
@@ -131,16 +138,20 @@ fn main() -> ExitCode {
             params,
             format,
             explain,
-        } => cmd::eval(
-            &ruleset,
-            facts.as_deref(),
-            cases.as_deref(),
-            out.as_deref(),
-            &params,
+            engine,
+        } => {
+            let io = cmd::EvalIo {
+                facts: facts.as_deref(),
+                cases: cases.as_deref(),
+                out: out.as_deref(),
+            };
+            cmd::eval(&ruleset, io, &params, format, explain, engine)
+        }
+        Command::Test {
+            paths,
             format,
-            explain,
-        ),
-        Command::Test { paths, format } => cmd::test(&paths, format),
+            engine,
+        } => cmd::test(&paths, format, engine),
         Command::Schema { ruleset } => cmd::schema(&ruleset),
         Command::Doc { paths, out, check } => cmd::doc(&paths, out.as_deref(), check),
     };
