@@ -360,23 +360,9 @@ fn misspelt_keyword(
         )
     }) || (!tokens.is_empty()
         && tokens.iter().all(|t| CONTINUATIONS.contains(&t.as_str()))
-        && rules.iter().all(|r| {
-            matches!(
-                r,
-                Rule::expr
-                    | Rule::implies
-                    | Rule::or_expr
-                    | Rule::and_expr
-                    | Rule::not_expr
-                    | Rule::comparison
-                    | Rule::sum
-                    | Rule::product
-                    | Rule::unary
-                    | Rule::postfix
-                    | Rule::cmp_op
-                    | Rule::unit
-            )
-        }));
+        && rules
+            .iter()
+            .all(|r| is_operand_chain(*r) || matches!(r, Rule::cmp_op | Rule::unit)));
     if !at_line_start
         || !is_word
         || !could_end
@@ -592,28 +578,34 @@ const CONTINUATIONS: &[&str] = &[
     ".",
 ];
 
+/// The grammar rules of the operator chain, from a whole formula down to one operand.
+fn is_operand_chain(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::expr
+            | Rule::implies
+            | Rule::or_expr
+            | Rule::and_expr
+            | Rule::not_expr
+            | Rule::comparison
+            | Rule::sum
+            | Rule::product
+            | Rule::unary
+            | Rule::postfix
+    )
+}
+
+/// Rules that mean "a value or a formula" when pest expected them.
+fn is_formula(r: Rule) -> bool {
+    is_operand_chain(r) || matches!(r, Rule::literal | Rule::if_expr)
+}
+
 fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<String>) {
     const EXPR_STARTS: &[&str] = &[
         "\"", "(", "-", "[", "_", "count", "false", "no", "not", "true", "unknown", "yes", "{",
         "if",
     ];
-    let wants_expr = rules.iter().any(|r| {
-        matches!(
-            r,
-            Rule::expr
-                | Rule::implies
-                | Rule::or_expr
-                | Rule::and_expr
-                | Rule::not_expr
-                | Rule::comparison
-                | Rule::sum
-                | Rule::product
-                | Rule::unary
-                | Rule::postfix
-                | Rule::literal
-                | Rule::if_expr
-        )
-    });
+    let wants_expr = rules.iter().any(|r| is_formula(*r));
     let wants_name = rules
         .iter()
         .any(|r| matches!(r, Rule::ident | Rule::path | Rule::type_name));
@@ -656,40 +648,21 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> (String, Option<Strin
                     Some("versions are written `MAJOR.MINOR.PATCH`, such as `1.0.0`".to_string());
                 "a version such as `1.0.0`"
             }
-            Rule::expr
-            | Rule::implies
-            | Rule::or_expr
-            | Rule::and_expr
-            | Rule::not_expr
-            | Rule::comparison
-            | Rule::sum
-            | Rule::product
-            | Rule::unary
-            | Rule::postfix
-            | Rule::literal
-            | Rule::if_expr
-            | Rule::cmp_op
-            | Rule::unit
-            | Rule::unit_days
-            | Rule::unit_weeks
-            | Rule::unit_months
-            | Rule::unit_years
-                if continuing =>
+            r if continuing
+                && (is_formula(*r)
+                    || matches!(
+                        r,
+                        Rule::cmp_op
+                            | Rule::unit
+                            | Rule::unit_days
+                            | Rule::unit_weeks
+                            | Rule::unit_months
+                            | Rule::unit_years
+                    )) =>
             {
                 continue;
             }
-            Rule::expr
-            | Rule::implies
-            | Rule::or_expr
-            | Rule::and_expr
-            | Rule::not_expr
-            | Rule::comparison
-            | Rule::sum
-            | Rule::product
-            | Rule::unary
-            | Rule::postfix
-            | Rule::literal
-            | Rule::if_expr => "a value or a formula",
+            r if is_formula(*r) => "a value or a formula",
             Rule::type_expr | Rule::type_scalar | Rule::type_set | Rule::type_list => {
                 "a type such as `answer`, `int` or `date`"
             }
