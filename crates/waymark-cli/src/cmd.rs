@@ -49,7 +49,7 @@ fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn print_diagnostics(diags: &[Diagnostic], format: Format) {
+pub(crate) fn print_diagnostics(diags: &[Diagnostic], format: Format) {
     match format {
         Format::Json => println!("{}", waymark_diagnostics::to_json(diags)),
         Format::Text => {
@@ -163,31 +163,6 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> u8 {
     }
 }
 
-fn load(path: &Path, format: Format) -> Result<Ruleset, u8> {
-    if !path.is_file() {
-        eprintln!("error: no such ruleset file: `{}`", path.display());
-        return Err(USAGE);
-    }
-    Ruleset::from_path(path).map_err(|d| {
-        print_diagnostics(&d.0, format);
-        FAILED
-    })
-}
-
-fn parse_params(params: &[String]) -> Result<Vec<(String, Json)>, String> {
-    params
-        .iter()
-        .map(|p| {
-            let (name, value) = p
-                .split_once('=')
-                .ok_or_else(|| format!("`--param {p}` must be NAME=VALUE"))?;
-            let value =
-                serde_json::from_str(value).unwrap_or_else(|_| Json::String(value.to_string()));
-            Ok((name.trim().to_string(), value))
-        })
-        .collect()
-}
-
 fn read_input(source: &str) -> std::io::Result<String> {
     if source == "-" {
         let mut s = String::new();
@@ -208,36 +183,28 @@ pub struct EvalIo<'a> {
     pub out: Option<&'a Path>,
 }
 
+/// Where a decision record goes, and whether it is redacted.
+pub struct RecordTo<'a> {
+    /// The file the record is written to.
+    pub path: Option<&'a Path>,
+    /// Keep only the facts that mattered.
+    pub redact: bool,
+}
+
 pub fn eval(
     ruleset: &Path,
+    select: &crate::select::Select,
     io: EvalIo<'_>,
-    params: &[String],
     format: Format,
     explain: bool,
     engine: EngineKind,
+    record: RecordTo<'_>,
 ) -> u8 {
-    let rules = match load(ruleset, format) {
-        Ok(r) => r,
+    let chosen = match select.open(ruleset, format) {
+        Ok(c) => c,
         Err(code) => return code,
     };
-    let overrides = match parse_params(params) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return USAGE;
-        }
-    };
-    let rules = if overrides.is_empty() {
-        rules
-    } else {
-        match rules.with_params(&overrides) {
-            Ok(r) => r,
-            Err(e) => {
-                report_fact_errors(&e.0, format, None);
-                return FAILED;
-            }
-        }
-    };
+    let rules = chosen.rules;
     let evaluator = match Evaluator::new(engine, &rules) {
         Ok(e) => e,
         Err(e) => {
@@ -245,13 +212,70 @@ pub fn eval(
             return FAILED;
         }
     };
+    let redact = record.redact || chosen.profile.as_ref().is_some_and(|p| p.records.redact);
     match (io.facts, io.cases) {
-        (Some(f), _) => eval_one(&rules, &evaluator, f, format, explain),
+        (Some(f), _) => {
+            let code = eval_one(&rules, &evaluator, f, format, explain);
+            match (code, record.path) {
+                (OK, Some(path)) => write_record(&rules, f, path, chosen.as_of, explain, redact),
+                _ => code,
+            }
+        }
+        (None, Some(_)) if record.path.is_some() => {
+            eprintln!("error: `--record` writes the record of one case; give `--facts FILE`");
+            USAGE
+        }
         (None, Some(c)) => eval_stream(&rules, &evaluator, c, io.out, explain),
         (None, None) => {
             eprintln!(
                 "error: give the case with `--facts FILE` (or `-` for standard input), or many with `--cases FILE.jsonl`"
             );
+            USAGE
+        }
+    }
+}
+
+fn write_record(
+    rules: &Ruleset,
+    facts_source: &str,
+    path: &Path,
+    as_of: Option<String>,
+    explain: bool,
+    redact: bool,
+) -> u8 {
+    let facts = match read_input(facts_source)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str::<Json>(&t).map_err(|e| e.to_string()))
+    {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("error: cannot read the facts again for the record: {e}");
+            return USAGE;
+        }
+    };
+    let record = match rules.record(&facts, as_of, explain, redact) {
+        Ok(r) => r,
+        Err(e) => {
+            report_fact_errors(&e.0, Format::Text, None);
+            return FAILED;
+        }
+    };
+    let text = serde_json::to_string_pretty(&record).unwrap_or_default() + "\n";
+    match std::fs::write(path, text) {
+        Ok(()) => {
+            eprintln!(
+                "wrote decision record {}{}",
+                path.display(),
+                if redact {
+                    " (redacted: only the facts that mattered)"
+                } else {
+                    ""
+                }
+            );
+            OK
+        }
+        Err(e) => {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
             USAGE
         }
     }
@@ -579,12 +603,12 @@ pub fn test(paths: &[PathBuf], format: Format, engine: EngineKind) -> u8 {
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut reports = Vec::new();
     for f in &files {
-        let rules = match Ruleset::from_path(f) {
+        let rules = match Ruleset::open(f, None) {
             Ok(r) => r,
-            Err(d) => {
-                print_diagnostics(&d.0, Format::Text);
+            Err(e) => {
+                crate::select::print_open_error(&e, Format::Text);
                 eprintln!(
-                    "error: `{}` does not check, so its tests cannot run",
+                    "error: `{}` does not load, so its tests cannot run",
                     f.display()
                 );
                 failed += 1;
@@ -639,9 +663,9 @@ pub fn test(paths: &[PathBuf], format: Format, engine: EngineKind) -> u8 {
     if failed > 0 { FAILED } else { OK }
 }
 
-pub fn schema(path: &Path) -> u8 {
-    match load(path, Format::Text) {
-        Ok(r) => {
+pub fn schema(path: &Path, select: &crate::select::Select) -> u8 {
+    match select.open(path, Format::Text) {
+        Ok(crate::select::Chosen { rules: r, .. }) => {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&r.schema()).unwrap_or_default()

@@ -1,9 +1,12 @@
-//! The `waymark` command line: check, format, evaluate, test and describe rulesets.
+//! The `waymark` command line: check, format, evaluate, test and describe rulesets; build,
+//! sign and pin versions; replay decisions; compare versions and measure their impact.
 //!
 //! Exit codes: 0 success; 1 a problem with the rules, the facts or a test; 2 a usage or
 //! input/output problem.
 
 mod cmd;
+mod pin;
+mod select;
 
 use std::process::ExitCode;
 
@@ -35,7 +38,7 @@ enum Command {
     /// 1 when there is any error, 2 when a file cannot be read.
     Check {
         /// Files or folders to check.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "registry")]
         paths: Vec<std::path::PathBuf>,
         /// Treat warnings as errors (`--deny warnings`).
         #[arg(long, value_name = "KIND")]
@@ -43,6 +46,13 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        /// Also check a registry folder: every version loads, and the effective periods of
+        /// each ruleset's versions have no gaps or overlaps.
+        #[arg(long, value_name = "DIR")]
+        registry: Option<std::path::PathBuf>,
+        /// With `--registry`: require its artifacts to be signed by this public key.
+        #[arg(long, value_name = "FILE")]
+        verify_key: Option<std::path::PathBuf>,
     },
     /// Rewrite ruleset files in the one canonical layout, keeping comments.
     Fmt {
@@ -55,8 +65,10 @@ enum Command {
     },
     /// Evaluate one case (`--facts`) or a stream of cases (`--cases`) against a ruleset.
     Eval {
-        /// The ruleset file.
+        /// The ruleset: a source file, a built artifact (`.wmc`), or with `--registry` an id.
         ruleset: std::path::PathBuf,
+        #[command(flatten)]
+        select: select::Select,
         /// A JSON file with one case's facts, or `-` for standard input.
         #[arg(long, conflicts_with = "cases")]
         facts: Option<String>,
@@ -66,9 +78,13 @@ enum Command {
         /// Where to write decisions for `--cases` (JSON lines); standard output by default.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
-        /// Override a parameter: `--param vhr_threshold=13` (the value is JSON or a bare word).
-        #[arg(long = "param", value_name = "NAME=VALUE")]
-        params: Vec<String>,
+        /// Also write a replayable decision record (JSON) of the case to this file.
+        #[arg(long, value_name = "FILE", requires = "facts")]
+        record: Option<std::path::PathBuf>,
+        /// In the record, keep only the facts that mattered (the answers are
+        /// special-category data); the record still replays to the same outcome.
+        #[arg(long, requires = "record")]
+        redact: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -109,8 +125,111 @@ enum Command {
     },
     /// Print the JSON Schema of a ruleset's inputs, for building and validating forms.
     Schema {
-        /// The ruleset file.
+        /// The ruleset: a source file, a built artifact, or with `--registry` an id.
         ruleset: std::path::PathBuf,
+        #[command(flatten)]
+        select: select::Select,
+    },
+    /// Build a ruleset into a self-describing artifact (`.wmc`) with a SHA-256 content hash:
+    /// the compiled rules, their sources, parameter values (with a profile's overrides),
+    /// effective period and compiler version.
+    Build {
+        /// The ruleset: a source file, or with `--registry` an id.
+        ruleset: std::path::PathBuf,
+        #[command(flatten)]
+        select: select::Select,
+        /// The artifact to write.
+        #[arg(short, long, value_name = "OUT.wmc")]
+        out: std::path::PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Make an Ed25519 key pair for signing artifacts: NAME.key (secret) and NAME.pub.
+    Keygen {
+        /// The name of the key files, without extension.
+        #[arg(short, long, value_name = "NAME")]
+        out: std::path::PathBuf,
+    },
+    /// Sign a built artifact with a secret key, so agencies can check it came from you.
+    Sign {
+        /// The artifact.
+        artifact: std::path::PathBuf,
+        /// The secret key file (from `waymark keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: std::path::PathBuf,
+        /// Write the signed artifact here instead of in place.
+        #[arg(short, long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Show what a built artifact holds, verify its hash (and signature with
+    /// `--verify-key`), and whether it loads here.
+    Inspect {
+        /// The artifact.
+        artifact: std::path::PathBuf,
+        /// Require a signature by this public key.
+        #[arg(long, value_name = "FILE")]
+        verify_key: Option<std::path::PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Re-evaluate a decision record with the rules it names and say whether the outcome is
+    /// identical, or exactly what differs.
+    Replay {
+        /// The decision record (from `waymark eval --record`).
+        record: std::path::PathBuf,
+        /// Find the ruleset version in this registry, by id, version and hash.
+        #[arg(long, value_name = "DIR", required_unless_present = "ruleset")]
+        registry: Option<std::path::PathBuf>,
+        /// Replay with this ruleset file or artifact instead.
+        #[arg(long, value_name = "FILE")]
+        ruleset: Option<std::path::PathBuf>,
+        /// Require artifacts signed by this public key.
+        #[arg(long, value_name = "FILE")]
+        verify_key: Option<std::path::PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Evaluate a corpus of cases under two versions and report, per output and by group,
+    /// how many decisions change, with rates before and after and a 95% interval.
+    Impact {
+        /// The old version (source or artifact).
+        old: std::path::PathBuf,
+        /// The new version.
+        new: std::path::PathBuf,
+        #[command(flatten)]
+        select: select::Select,
+        /// The cases: JSON lines (from `waymark synth`, or facts with group fields), or `-`.
+        #[arg(long, value_name = "FILE.jsonl")]
+        cases: String,
+        /// A group field to break the figures down by (repeatable): `--group ethnicity`.
+        #[arg(long = "group", value_name = "FIELD")]
+        groups: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: pin::Table,
+    },
+    /// Write fictional cases for a ruleset (JSON lines) with realistic, documented
+    /// distributions, for demonstrations, tests and benchmarks. Never real data.
+    Synth {
+        /// The ruleset whose inputs the cases fill.
+        ruleset: std::path::PathBuf,
+        #[command(flatten)]
+        select: select::Select,
+        /// How many cases.
+        #[arg(short, long, default_value_t = 1000)]
+        n: u64,
+        /// The random seed: the same seed gives the same cases.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A TOML file of group fields and their proportions (default: examples/groups/synthetic.toml).
+        #[arg(long, value_name = "FILE")]
+        groups: Option<std::path::PathBuf>,
+        /// Where to write; standard output by default.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
     },
 }
 
@@ -128,14 +247,27 @@ fn main() -> ExitCode {
             paths,
             deny,
             format,
-        } => cmd::check(&paths, deny.iter().any(|d| d == "warnings"), format),
+            registry,
+            verify_key,
+        } => {
+            let mut code = 0;
+            if !paths.is_empty() {
+                code = cmd::check(&paths, deny.iter().any(|d| d == "warnings"), format);
+            }
+            if let Some(dir) = registry {
+                code = code.max(pin::check_registry(&dir, verify_key.as_deref(), format));
+            }
+            code
+        }
         Command::Fmt { paths, check } => cmd::fmt(&paths, check),
         Command::Eval {
             ruleset,
+            select,
             facts,
             cases,
             out,
-            params,
+            record,
+            redact,
             format,
             explain,
             engine,
@@ -145,14 +277,60 @@ fn main() -> ExitCode {
                 cases: cases.as_deref(),
                 out: out.as_deref(),
             };
-            cmd::eval(&ruleset, io, &params, format, explain, engine)
+            let record = cmd::RecordTo {
+                path: record.as_deref(),
+                redact,
+            };
+            cmd::eval(&ruleset, &select, io, format, explain, engine, record)
         }
         Command::Test {
             paths,
             format,
             engine,
         } => cmd::test(&paths, format, engine),
-        Command::Schema { ruleset } => cmd::schema(&ruleset),
+        Command::Schema { ruleset, select } => cmd::schema(&ruleset, &select),
+        Command::Build {
+            ruleset,
+            select,
+            out,
+            format,
+        } => pin::build(&ruleset, &select, &out, format),
+        Command::Keygen { out } => pin::keygen(&out),
+        Command::Sign { artifact, key, out } => pin::sign(&artifact, &key, out.as_deref()),
+        Command::Inspect {
+            artifact,
+            verify_key,
+            format,
+        } => pin::inspect(&artifact, verify_key.as_deref(), format),
+        Command::Replay {
+            record,
+            registry,
+            ruleset,
+            verify_key,
+            format,
+        } => pin::replay(
+            &record,
+            registry.as_deref(),
+            ruleset.as_deref(),
+            verify_key.as_deref(),
+            format,
+        ),
+        Command::Impact {
+            old,
+            new,
+            select,
+            cases,
+            groups,
+            format,
+        } => pin::impact(&old, &new, &select, &cases, &groups, format),
+        Command::Synth {
+            ruleset,
+            select,
+            n,
+            seed,
+            groups,
+            out,
+        } => pin::synth(&ruleset, &select, n, seed, groups.as_deref(), out.as_ref()),
         Command::Doc { paths, out, check } => cmd::doc(&paths, out.as_deref(), check),
     };
     ExitCode::from(code)

@@ -451,6 +451,8 @@ fn decision(text: &str) -> Result<waymark::Decision, Error> {
     #[derive(serde::Deserialize)]
     struct D {
         ruleset: R,
+        #[serde(default)]
+        profile: Option<String>,
         params: Map<String, Json>,
         outcome: Map<String, Json>,
         explanation: Option<Json>,
@@ -468,6 +470,7 @@ fn decision(text: &str) -> Result<waymark::Decision, Error> {
             version: d.ruleset.version,
             hash: d.ruleset.hash,
         },
+        profile: d.profile,
         params: d.params,
         outcome: d.outcome,
         explanation: d.explanation,

@@ -35,9 +35,13 @@
 //! you like. Bad facts give [`FactErrors`] listing every problem; a ruleset with mistakes
 //! gives [`Diagnostics`] listing every diagnostic. Nothing panics on bad input.
 
+pub mod artifact;
 mod decision;
 mod doc;
 mod facts;
+pub mod profile;
+pub mod record;
+pub mod registry;
 mod stream;
 mod testing;
 
@@ -45,11 +49,12 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
 
+use ed25519_dalek::VerifyingKey;
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
 use waymark_check::{FsLoader, Loader, MemoryLoader, hir};
 use waymark_diagnostics::Diagnostic;
-use waymark_eval::{Facts, Loaded, Scratch};
+use waymark_eval::{Facts, Loaded};
 use waymark_ir::program::{ConstVal, Program, Ty};
 
 pub use decision::{const_json, explanation_json, value_json};
@@ -59,7 +64,32 @@ pub use testing::{TestOutcome, TestReport};
 pub use waymark_check::hir as checked;
 pub use waymark_diagnostics as diagnostics;
 pub use waymark_eval::Facts as CaseFacts;
+pub use waymark_eval::Scratch;
 pub use waymark_ir::program as ir;
+
+/// Why [`Ruleset::open`] could not load a ruleset.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum OpenError {
+    /// The file cannot be read.
+    #[error("cannot read {path}: {message}")]
+    Io {
+        /// The path.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// The source does not check.
+    #[error("{0}")]
+    Diagnostics(Diagnostics),
+    /// The artifact was refused.
+    #[error("{path}: {error}")]
+    Artifact {
+        /// The path.
+        path: String,
+        /// Why.
+        error: artifact::ArtifactError,
+    },
+}
 
 /// Every diagnostic of a ruleset that did not check (at least one is an error).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -78,6 +108,8 @@ struct Inner {
     loaded: Loaded,
     hash: String,
     warnings: Vec<Diagnostic>,
+    profile: Option<String>,
+    artifact: Option<artifact::ArtifactInfo>,
 }
 
 thread_local! {
@@ -139,6 +171,8 @@ impl Ruleset {
                 loaded,
                 hash,
                 warnings: diagnostics,
+                profile: None,
+                artifact: None,
             }),
         })
     }
@@ -222,8 +256,83 @@ impl Ruleset {
                 loaded,
                 hash: self.inner.hash.clone(),
                 warnings: self.inner.warnings.clone(),
+                profile: self.inner.profile.clone(),
+                artifact: self.inner.artifact.clone(),
             }),
         })
+    }
+
+    fn rebuilt(&self, f: impl FnOnce(&mut Inner)) -> Ruleset {
+        let mut inner = Inner {
+            hir: Arc::clone(&self.inner.hir),
+            loaded: self.inner.loaded.clone(),
+            hash: self.inner.hash.clone(),
+            warnings: self.inner.warnings.clone(),
+            profile: self.inner.profile.clone(),
+            artifact: self.inner.artifact.clone(),
+        };
+        f(&mut inner);
+        Ruleset {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The same rules, recording that an agency profile's parameters are in force.
+    pub fn with_profile_name(&self, profile: Option<String>) -> Ruleset {
+        self.rebuilt(|i| i.profile = profile)
+    }
+
+    pub(crate) fn with_artifact(&self, info: artifact::ArtifactInfo) -> Ruleset {
+        self.rebuilt(|i| i.artifact = Some(info))
+    }
+
+    /// The agency profile in force, if any.
+    pub fn profile(&self) -> Option<&str> {
+        self.inner.profile.as_deref()
+    }
+
+    /// When these rules were loaded from a built artifact: its hash and signer.
+    pub fn artifact(&self) -> Option<&artifact::ArtifactInfo> {
+        self.inner.artifact.as_ref()
+    }
+
+    /// Loads a ruleset from a file that is either source (`.wm`, with its imports) or a
+    /// built artifact (recognised by its first bytes, whatever its name). With `key`, an
+    /// artifact must be signed by it, and source is refused.
+    pub fn open(path: impl AsRef<Path>, key: Option<&VerifyingKey>) -> Result<Ruleset, OpenError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| OpenError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        if artifact::looks_like_artifact(&bytes) {
+            return artifact::load(&bytes, key).map_err(|e| OpenError::Artifact {
+                path: path.display().to_string(),
+                error: e,
+            });
+        }
+        if key.is_some() {
+            return Err(OpenError::Artifact {
+                path: path.display().to_string(),
+                error: artifact::ArtifactError::Unsigned(
+                    key.map(|k| artifact::hex(k.as_bytes())).unwrap_or_default(),
+                ),
+            });
+        }
+        Ruleset::from_path(path).map_err(OpenError::Diagnostics)
+    }
+
+    /// Loads a built artifact from bytes (see [`artifact`]).
+    pub fn from_artifact(
+        bytes: &[u8],
+        key: Option<&VerifyingKey>,
+    ) -> Result<Ruleset, artifact::ArtifactError> {
+        artifact::load(bytes, key)
+    }
+
+    /// Builds an artifact of these rules with their parameters and profile.
+    pub fn build_artifact(&self) -> Vec<u8> {
+        artifact::build(self)
     }
 
     /// The compiled program.
@@ -335,6 +444,7 @@ impl Ruleset {
                 version: p.meta.version.clone(),
                 hash: self.inner.hash.clone(),
             },
+            profile: self.inner.profile.clone(),
             params: self.params_json(),
             outcome,
             explanation,
@@ -448,6 +558,9 @@ pub struct RulesetRef {
 pub struct Decision {
     /// The ruleset that made it.
     pub ruleset: RulesetRef,
+    /// The agency profile whose parameters were in force, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// The parameter values in force.
     pub params: Map<String, Json>,
     /// Output name → value (`null` when undetermined).

@@ -42,8 +42,12 @@ impl<'r> CaseStream<'r> {
         };
         let head = serde_json::to_string(&head).unwrap_or_default();
         let params = serde_json::Value::Object(rules.params_json());
-        let prefix =
-            format!("{{\"ruleset\":{head},\"params\":{params},\"outcome\":{{").into_bytes();
+        let profile = rules
+            .profile()
+            .map(|p| format!(",\"profile\":{}", serde_json::Value::String(p.to_string())))
+            .unwrap_or_default();
+        let prefix = format!("{{\"ruleset\":{head}{profile},\"params\":{params},\"outcome\":{{")
+            .into_bytes();
         let mut order: Vec<usize> = (0..p.outputs.len())
             .filter(|i| p.outputs[*i].public)
             .collect();
