@@ -211,6 +211,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: pin::Table,
     },
+    /// Compare two versions: what changed in the text, and which cases are decided
+    /// differently, proved over every combination of answers where the inputs allow, with
+    /// minimal example cases. Exit code 0 only when no case is decided differently.
+    Diff {
+        /// The old version (source or artifact).
+        old: std::path::PathBuf,
+        /// The new version.
+        new: std::path::PathBuf,
+        #[command(flatten)]
+        select: select::Select,
+        /// Random cases to try where inputs are not all finite (dates, lists).
+        #[arg(long, default_value_t = 500)]
+        cases: usize,
+        /// Seed of the random search.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Write fictional cases for a ruleset (JSON lines) with realistic, documented
     /// distributions, for demonstrations, tests and benchmarks. Never real data.
     Synth {
@@ -315,6 +335,14 @@ fn main() -> ExitCode {
             verify_key.as_deref(),
             format,
         ),
+        Command::Diff {
+            old,
+            new,
+            select,
+            cases,
+            seed,
+            format,
+        } => pin::diff(&old, &new, &select, cases, seed, format),
         Command::Impact {
             old,
             new,

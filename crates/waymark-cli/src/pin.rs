@@ -580,3 +580,169 @@ pub fn synth(
         }
     }
 }
+
+/// `waymark diff`: structural and behavioural differences between two versions.
+pub fn diff(
+    old: &Path,
+    new: &Path,
+    select: &Select,
+    cases: usize,
+    seed: Option<u64>,
+    format: Format,
+) -> u8 {
+    use waymark_analysis::{DiffOptions, Verdict};
+    let (a, b) = match (select.open(old, format), select.open(new, format)) {
+        (Ok(a), Ok(b)) => (a.rules, b.rules),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    let structural = waymark_analysis::structural_diff(a.checked(), b.checked());
+    let mut opts = DiffOptions {
+        random_cases: cases,
+        ..DiffOptions::default()
+    };
+    if let Some(s) = seed {
+        opts.seed = s;
+    }
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_message("comparing every case symbolically…");
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let behaviour = waymark_analysis::behavioural_diff(
+        &a,
+        &waymark_analysis::bound_params(&a),
+        &b,
+        &waymark_analysis::bound_params(&b),
+        &opts,
+    );
+    bar.finish_and_clear();
+    let all_equivalent = behaviour.only_in_old.is_empty()
+        && behaviour.only_in_new.is_empty()
+        && behaviour
+            .outputs
+            .iter()
+            .all(|o| matches!(o.verdict, Verdict::Equivalent { .. }));
+    if format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "old": {"id": a.id(), "version": a.version(), "hash": a.hash(), "params": a.params_json()},
+                "new": {"id": b.id(), "version": b.version(), "hash": b.hash(), "params": b.params_json()},
+                "structural": structural,
+                "behavioural": behaviour,
+                "equivalent": all_equivalent,
+            }))
+            .unwrap_or_default()
+        );
+        return if all_equivalent { OK } else { FAILED };
+    }
+    println!("{} {} → {} {}\n", a.id(), a.version(), b.id(), b.version());
+    println!("What changed in the text");
+    let groups = [
+        ("header", &structural.meta),
+        ("enum", &structural.enums),
+        ("input", &structural.inputs),
+        ("parameter", &structural.params),
+        ("value", &structural.lets),
+        ("output", &structural.outputs),
+        ("rule", &structural.rules),
+        ("table", &structural.tables),
+    ];
+    let mut any = false;
+    for (what, changes) in groups {
+        for c in changes.iter() {
+            any = true;
+            let kind = serde_json::to_value(c.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let aspect = if c.aspect.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", c.aspect)
+            };
+            match (&c.before, &c.after) {
+                (Some(x), Some(y)) => println!("  {kind:<8} {what} {}{aspect}: {x} → {y}", c.name),
+                (None, Some(y)) => println!("  {kind:<8} {what} {}{aspect}: {y}", c.name),
+                (Some(x), None) => println!("  {kind:<8} {what} {}{aspect}: was {x}", c.name),
+                (None, None) => println!("  {kind:<8} {what} {}{aspect}", c.name),
+            }
+        }
+    }
+    let (pa, pb) = (a.params_json(), b.params_json());
+    for (name, va) in &pa {
+        if let Some(vb) = pb.get(name).filter(|vb| *vb != va) {
+            any = true;
+            println!("  in force parameter {name}: {va} → {vb}");
+        }
+    }
+    if !any {
+        println!("  nothing");
+    }
+    println!("\nWhat changes for cases");
+    for name in &behaviour.only_in_old {
+        println!("  {name}: only in the old version");
+    }
+    for name in &behaviour.only_in_new {
+        println!("  {name}: only in the new version");
+    }
+    for o in &behaviour.outputs {
+        match &o.verdict {
+            Verdict::Equivalent { proof, .. } => {
+                println!("  {}: the same for every case (proved: {proof})", o.output)
+            }
+            Verdict::Differs {
+                patterns_text,
+                examples,
+                summary,
+                ..
+            } => {
+                println!(
+                    "  {}: DIFFERENT in {patterns_text} answer patterns",
+                    o.output
+                );
+                for s in summary {
+                    println!("      {s}");
+                }
+                for e in examples {
+                    println!(
+                        "      for example {} gives {} before and {} after",
+                        serde_json::to_string(&e.facts).unwrap_or_default(),
+                        e.old,
+                        e.new
+                    );
+                }
+            }
+            Verdict::Inconclusive { reason } => {
+                println!("  {}: not proved either way: {reason}", o.output);
+            }
+        }
+        if let Some(n) = o.random_differed {
+            println!("      random search: {n} differing cases found");
+        }
+    }
+    if !behaviour.atoms.is_empty() {
+        println!(
+            "\nConditions on dates and lists were compared as wholes ({}); a difference is only reported once a real case shows it.",
+            behaviour.atoms.len()
+        );
+    }
+    if let Some(r) = &behaviour.random_search {
+        println!(
+            "Random search (seed {}): {} cases tried, {} refused by one version.",
+            r.seed, r.tried, r.refused
+        );
+    }
+    println!(
+        "\n{}",
+        if all_equivalent {
+            "Equivalent: no case is decided differently (proved)."
+        } else {
+            "Not equivalent, or not proved: see above."
+        }
+    );
+    if all_equivalent { OK } else { FAILED }
+}

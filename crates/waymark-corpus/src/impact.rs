@@ -25,8 +25,8 @@ use std::io::BufRead;
 
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
-use waymark::ir::{Program, Ty};
-use waymark::{CaseFacts, Ruleset, RulesetRef};
+use waymark::ir::{Program, Ty, Val};
+use waymark::{CaseStream, Ruleset, RulesetRef};
 
 /// Most distinct values kept for one group field; further values are counted as `(other)`.
 pub const MAX_GROUP_VALUES: usize = 200;
@@ -122,6 +122,9 @@ struct OutputPlan {
     name: String,
     old_index: usize,
     new_index: usize,
+    /// Enum and set outputs: each version's value index → measure index.
+    old_map: Vec<u32>,
+    new_map: Vec<u32>,
     /// The measures: (label, key) where key is compared with the value key.
     measures: Vec<String>,
     kind: Kind,
@@ -132,6 +135,7 @@ enum Kind {
     Bool,
     Enum,
     Set,
+    Int,
     Other,
 }
 
@@ -139,11 +143,11 @@ enum Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Key {
     Unknown,
-    Bool(bool),
-    /// Enum value name.
-    Name(String),
-    /// Set value names.
-    Names(Vec<String>),
+    /// A yes/no output (0 or 1), an enum value's index among the measures, or a set's
+    /// values as bits of the measures' indices.
+    Code(u64),
+    /// A whole number.
+    Int(i64),
     /// Anything else, as JSON text.
     Other(String),
 }
@@ -190,12 +194,16 @@ pub fn run(
         .iter()
         .map(|i| (i.name.as_str(), ()))
         .collect();
+    // When both versions have the same inputs, each line's facts text goes straight to both.
+    let same_inputs = old_inputs.len() == new_inputs.len()
+        && old_inputs.keys().all(|k| new_inputs.contains_key(k));
+    let mut so = CaseStream::new(old);
+    let mut sn = CaseStream::new(new);
     let mut overall = Cell::new(&plans);
     let mut by_group: Vec<(Vec<String>, Vec<Cell>)> = group_fields
         .iter()
         .map(|_| (Vec::new(), Vec::new()))
         .collect();
-    let (mut so, mut sn) = (old.scratch(), new.scratch());
     let mut report = Impact {
         old: reference(old),
         new: reference(new),
@@ -216,32 +224,46 @@ pub fn run(
         let line = line?;
         line_no += 1;
         bytes += line.len() as u64 + 1;
-        if line_no % 4096 == 0 {
+        if line_no.is_multiple_of(4096) {
             progress(bytes);
         }
         if line.trim().is_empty() {
             continue;
         }
-        let parsed = split_line(&line, group_fields, &mut group_values)
-            .and_then(|facts| facts_for_both(old, new, &old_inputs, &new_inputs, facts));
-        let (fo, fnew) = match parsed {
-            Ok(f) => f,
-            Err(message) => {
-                report.failed += 1;
-                if report.errors.len() < MAX_ERRORS_KEPT {
-                    report.errors.push(LineError {
-                        line: line_no,
-                        message,
-                    });
+        let read =
+            read_line(&line, group_fields, &mut group_values).and_then(|facts| match facts {
+                LineFacts::Text(text) if same_inputs => {
+                    so.read_facts(text).map_err(|e| format!("{e}"))?;
+                    sn.read_facts(text).map_err(|e| format!("{e}"))
                 }
-                continue;
+                other => {
+                    let map = match other {
+                        LineFacts::Text(text) => match serde_json::from_str::<Json>(text) {
+                            Ok(Json::Object(m)) => m,
+                            _ => return Err("`facts` must be a JSON object".into()),
+                        },
+                        LineFacts::Map(m) => m,
+                    };
+                    let (a, b) = split_facts(&old_inputs, &new_inputs, map)?;
+                    so.read_facts(&a).map_err(|e| format!("old version: {e}"))?;
+                    sn.read_facts(&b).map_err(|e| format!("new version: {e}"))
+                }
+            });
+        if let Err(message) = read {
+            report.failed += 1;
+            if report.errors.len() < MAX_ERRORS_KEPT {
+                report.errors.push(LineError {
+                    line: line_no,
+                    message,
+                });
             }
-        };
-        old.run(&fo, &mut so);
-        new.run(&fnew, &mut sn);
+            continue;
+        }
+        so.run();
+        sn.run();
         for (k, p) in plans.iter().enumerate() {
-            old_keys[k] = key(old, &fo, &so, p.old_index, p.kind);
-            new_keys[k] = key(new, &fnew, &sn, p.new_index, p.kind);
+            old_keys[k] = key(&so, old, p.old_index, p.kind, &p.old_map);
+            new_keys[k] = key(&sn, new, p.new_index, p.kind, &p.new_map);
         }
         report.cases += 1;
         if old_keys != new_keys {
@@ -317,28 +339,35 @@ fn plan(old: &Ruleset, new: &Ruleset) -> (Vec<OutputPlan>, Vec<String>) {
             continue;
         };
         let (to, tn) = (&po.outputs[oi].ty, &pn.outputs[ni].ty);
+        let mut old_map = Vec::new();
+        let mut new_map = Vec::new();
         let (kind, measures) = match (to, tn) {
             (Ty::Bool, Ty::Bool) => (Kind::Bool, vec![format!("{name} = true")]),
-            (Ty::Enum(a), Ty::Enum(b)) => {
+            (Ty::Enum(a), Ty::Enum(b)) | (Ty::Set(a), Ty::Set(b)) => {
                 let vals = union_variants(po, *a, pn, *b);
-                (
-                    Kind::Enum,
-                    vals.iter().map(|v| format!("{name} = {v}")).collect(),
-                )
+                old_map = index_map(po, *a, &vals);
+                new_map = index_map(pn, *b, &vals);
+                if matches!(to, Ty::Enum(_)) {
+                    (
+                        Kind::Enum,
+                        vals.iter().map(|v| format!("{name} = {v}")).collect(),
+                    )
+                } else {
+                    (
+                        Kind::Set,
+                        vals.iter().map(|v| format!("{v} in {name}")).collect(),
+                    )
+                }
             }
-            (Ty::Set(a), Ty::Set(b)) => {
-                let vals = union_variants(po, *a, pn, *b);
-                (
-                    Kind::Set,
-                    vals.iter().map(|v| format!("{v} in {name}")).collect(),
-                )
-            }
+            (Ty::Int, Ty::Int) => (Kind::Int, Vec::new()),
             _ => (Kind::Other, Vec::new()),
         };
         plans.push(OutputPlan {
             name: name.to_string(),
             old_index: oi,
             new_index: ni,
+            old_map,
+            new_map,
             measures,
             kind,
         });
@@ -365,53 +394,53 @@ fn union_variants(po: &Program, a: u32, pn: &Program, b: u32) -> Vec<String> {
     vals
 }
 
-fn key(r: &Ruleset, facts: &CaseFacts, scratch: &waymark::Scratch, i: usize, kind: Kind) -> Key {
-    let v = r.output_value(scratch, i);
-    let p = r.program();
-    let Some(info) = p.outputs.get(i) else {
-        return Key::Unknown;
-    };
+fn index_map(p: &Program, e: u32, union: &[String]) -> Vec<u32> {
+    p.enums
+        .get(e as usize)
+        .map(|e| {
+            e.variants
+                .iter()
+                .map(|v| union.iter().position(|u| u == v).unwrap_or(0) as u32)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn key(stream: &CaseStream<'_>, r: &Ruleset, i: usize, kind: Kind, map: &[u32]) -> Key {
+    let v = stream.output(i);
     match (kind, v) {
-        (_, waymark::ir::Val::Unknown) => Key::Unknown,
-        (Kind::Bool, waymark::ir::Val::Bool(b)) => Key::Bool(b),
-        (Kind::Enum, waymark::ir::Val::Enum(e)) => Key::Name(variant(p, &info.ty, e)),
-        (Kind::Set, waymark::ir::Val::Set(bits)) => {
-            let mut names: Vec<String> = (0..64u32)
-                .filter(|b| bits & (1u64 << b) != 0)
-                .map(|b| variant(p, &info.ty, b))
-                .collect();
-            names.sort_unstable();
-            Key::Names(names)
+        (_, Val::Unknown) => Key::Unknown,
+        (Kind::Bool, Val::Bool(b)) => Key::Code(u64::from(b)),
+        (Kind::Enum, Val::Enum(e)) => {
+            Key::Code(u64::from(map.get(e as usize).copied().unwrap_or(e)))
         }
-        _ => Key::Other(waymark::value_json(r.loaded(), facts, &info.ty, v).to_string()),
+        (Kind::Set, Val::Set(bits)) => {
+            let mut out = 0u64;
+            for (b, m) in map.iter().enumerate() {
+                if bits & (1u64 << b) != 0 && *m < 64 {
+                    out |= 1u64 << m;
+                }
+            }
+            Key::Code(out)
+        }
+        (Kind::Int, Val::Int(n)) => Key::Int(n),
+        _ => {
+            let ty = r
+                .program()
+                .outputs
+                .get(i)
+                .map(|o| o.ty.clone())
+                .unwrap_or(Ty::Text);
+            Key::Other(waymark::value_json(r.loaded(), stream.facts(), &ty, v).to_string())
+        }
     }
 }
 
-fn variant(p: &Program, ty: &Ty, i: u32) -> String {
-    let e = match ty {
-        Ty::Enum(e) | Ty::Set(e) => *e,
-        _ => return i.to_string(),
-    };
-    p.enums
-        .get(e as usize)
-        .and_then(|e| e.variants.get(i as usize))
-        .cloned()
-        .unwrap_or_else(|| i.to_string())
-}
-
-fn has(k: &Key, measure: &str, kind: Kind, output: &str) -> bool {
+fn has(k: &Key, measure: usize, kind: Kind) -> bool {
     match (kind, k) {
-        (Kind::Bool, Key::Bool(b)) => *b,
-        (Kind::Enum, Key::Name(n)) => {
-            measure
-                .strip_prefix(output)
-                .and_then(|m| m.strip_prefix(" = "))
-                == Some(n)
-        }
-        (Kind::Set, Key::Names(names)) => measure
-            .strip_suffix(output)
-            .and_then(|m| m.strip_suffix(" in "))
-            .is_some_and(|v| names.iter().any(|n| n == v)),
+        (Kind::Bool, Key::Code(b)) => *b == 1,
+        (Kind::Enum, Key::Code(n)) => *n == measure as u64,
+        (Kind::Set, Key::Code(bits)) => measure < 64 && bits & (1u64 << measure) != 0,
         _ => false,
     }
 }
@@ -422,17 +451,17 @@ fn add(cell: &mut Cell, plans: &[OutputPlan], old: &[Key], new: &[Key]) {
         let (Some(a), Some(b)) = (old.get(k), new.get(k)) else {
             continue;
         };
-        if a != b {
-            if let Some(c) = cell.changed.get_mut(k) {
-                *c += 1;
-            }
+        if a != b
+            && let Some(c) = cell.changed.get_mut(k)
+        {
+            *c += 1;
         }
         let Some(counts) = cell.measures.get_mut(k) else {
             continue;
         };
-        for (m, c) in p.measures.iter().zip(counts.iter_mut()) {
-            let x = has(a, m, p.kind, &p.name);
-            let y = has(b, m, p.kind, &p.name);
+        for (m, c) in counts.iter_mut().enumerate() {
+            let x = has(a, m, p.kind);
+            let y = has(b, m, p.kind);
             c.before += u64::from(x);
             c.after += u64::from(y);
             c.up += u64::from(y && !x);
@@ -498,90 +527,85 @@ fn rows(out: &mut Vec<Row>, group: &str, value: &str, cell: &Cell, plans: &[Outp
     }
 }
 
+/// A line's facts: the raw text of a `facts` object, or a flat line's remaining fields.
+enum LineFacts<'a> {
+    Text(&'a str),
+    Map(Map<String, Json>),
+}
+
+#[derive(serde::Deserialize)]
+struct Wrapped<'a> {
+    #[serde(borrow)]
+    facts: &'a serde_json::value::RawValue,
+    #[serde(default)]
+    groups: Option<Map<String, Json>>,
+}
+
 /// Splits a case line into its facts and its group values.
-fn split_line(
-    line: &str,
+fn read_line<'a>(
+    line: &'a str,
     fields: &[String],
     groups: &mut Vec<String>,
-) -> Result<Map<String, Json>, String> {
+) -> Result<LineFacts<'a>, String> {
+    groups.clear();
+    if let Ok(w) = serde_json::from_str::<Wrapped<'a>>(line) {
+        let g = w.groups.unwrap_or_default();
+        for f in fields {
+            groups.push(group_value(g.get(f)));
+        }
+        return Ok(LineFacts::Text(w.facts.get()));
+    }
     let value: Json = serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
     let Json::Object(mut obj) = value else {
         return Err("a case must be a JSON object".into());
     };
-    groups.clear();
-    let wrapped = matches!(obj.get("facts"), Some(Json::Object(_)));
-    let (facts, group_src) = if wrapped {
-        let facts = match obj.remove("facts") {
-            Some(Json::Object(f)) => f,
-            _ => Map::new(),
-        };
-        let groups_obj = match obj.remove("groups") {
-            Some(Json::Object(g)) => g,
-            _ => obj,
-        };
-        (facts, groups_obj)
-    } else {
-        obj.remove("id");
-        let mut g = Map::new();
-        for f in fields {
-            if let Some(v) = obj.remove(f) {
-                g.insert(f.clone(), v);
-            }
-        }
-        (obj, g)
-    };
-    for f in fields {
-        groups.push(match group_src.get(f) {
-            None | Some(Json::Null) => NOT_RECORDED.to_string(),
-            Some(Json::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-        });
+    if obj.contains_key("facts") {
+        return Err("`facts` must be a JSON object".into());
     }
-    Ok(facts)
+    obj.remove("id");
+    obj.remove("synthetic");
+    for f in fields {
+        groups.push(group_value(obj.remove(f).as_ref()));
+    }
+    Ok(LineFacts::Map(obj))
 }
 
-fn facts_for_both(
-    old: &Ruleset,
-    new: &Ruleset,
+fn group_value(v: Option<&Json>) -> String {
+    match v {
+        None | Some(Json::Null) => NOT_RECORDED.to_string(),
+        Some(Json::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Each version's facts (as JSON text) from one line's facts: a fact known to only one
+/// version goes only to it; a fact known to neither is an error.
+fn split_facts(
     old_inputs: &HashMap<&str, ()>,
     new_inputs: &HashMap<&str, ()>,
     facts: Map<String, Json>,
-) -> Result<(CaseFacts, CaseFacts), String> {
-    let unknown: Vec<&String> = facts
+) -> Result<(String, String), String> {
+    let unknown: Vec<String> = facts
         .keys()
         .filter(|k| !old_inputs.contains_key(k.as_str()) && !new_inputs.contains_key(k.as_str()))
+        .map(|k| format!("`{k}`"))
         .collect();
     if !unknown.is_empty() {
         return Err(format!(
-            "{} not an input of either version",
-            unknown
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-                + if unknown.len() == 1 { " is" } else { " are" }
+            "{} {} not an input of either version",
+            unknown.join(", "),
+            if unknown.len() == 1 { "is" } else { "are" }
         ));
     }
-    let only = |inputs: &HashMap<&str, ()>| -> Json {
-        if facts.keys().all(|k| inputs.contains_key(k.as_str())) {
-            Json::Object(facts.clone())
-        } else {
-            Json::Object(
-                facts
-                    .iter()
-                    .filter(|(k, _)| inputs.contains_key(k.as_str()))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            )
-        }
+    let only = |inputs: &HashMap<&str, ()>| -> String {
+        let m: Map<String, Json> = facts
+            .iter()
+            .filter(|(k, _)| inputs.contains_key(k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Json::Object(m).to_string()
     };
-    let fo = old
-        .facts_from_json(&only(old_inputs))
-        .map_err(|e| format!("old version: {e}"))?;
-    let fnew = new
-        .facts_from_json(&only(new_inputs))
-        .map_err(|e| format!("new version: {e}"))?;
-    Ok((fo, fnew))
+    Ok((only(old_inputs), only(new_inputs)))
 }
 
 /// Renders the report as a table for a terminal (`markdown = false`) or as Markdown.

@@ -5,7 +5,10 @@
 //! Answers are correlated through a hidden severity, as in real caseloads where risk
 //! factors cluster: a case is low (55%), medium (30%) or high (15%) severity, and each
 //! question's chance of a yes depends on the severity and on the question (some factors are
-//! more common than others). About 6% of answers are "don't know", more in groups a
+//! more common than others). Answers outside a numbered checklist (`q1`…`q24`), such as a
+//! professional-judgement concern, are yes for 2%, 8% and 30% of low, medium and high
+//! cases. Optional dates are left out 85% of the time, optional lists 25%, other optional
+//! facts 12%. About 6% of answers are "don't know", more in groups a
 //! profile marks as harder to assess. Dates fall within two years before an assessment
 //! date in 2024; lists of event dates are longer for more severe cases.
 //!
@@ -161,7 +164,7 @@ pub fn write(
         serde_json::to_writer(&mut line, &case).map_err(std::io::Error::other)?;
         line.push(b'\n');
         out.write_all(&line)?;
-        if i % 8192 == 0 {
+        if i.is_multiple_of(8192) {
             progress(i);
         }
     }
@@ -235,7 +238,17 @@ pub fn one(p: &Program, groups: &Groups, i: u64, rng: &mut ChaCha8Rng) -> Json {
         let value = match &input.ty {
             Ty::Answer => {
                 let x = rng.random::<f64>();
-                let p_yes = (yes_base * (0.5 + spread(name))).min(0.95);
+                // Answers outside a numbered checklist (a practitioner's judgement, say) are
+                // recorded as yes far less often than checklist answers.
+                let checklist = name
+                    .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                    .parse::<u32>()
+                    .is_ok();
+                let p_yes = if checklist {
+                    (yes_base * (0.5 + spread(name))).min(0.95)
+                } else {
+                    [0.02, 0.08, 0.3][severity]
+                };
                 if x < unknown_rate {
                     json!("unknown")
                 } else if x < unknown_rate + (1.0 - unknown_rate) * p_yes {
@@ -325,7 +338,8 @@ pub fn one(p: &Program, groups: &Groups, i: u64, rng: &mut ChaCha8Rng) -> Json {
 fn absent_rate(ty: &Ty) -> f64 {
     match ty {
         Ty::List(_) => 0.25,
-        Ty::Date => 0.5,
+        // An optional date (a last referral, say) is usually not recorded.
+        Ty::Date => 0.85,
         _ => 0.12,
     }
 }

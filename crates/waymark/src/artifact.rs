@@ -166,7 +166,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
@@ -186,7 +186,7 @@ pub fn build(rules: &Ruleset) -> Vec<u8> {
         .first()
         .map(|f| f.name.clone())
         .unwrap_or_default();
-    let root_dir = Path::new(&root_name)
+    let root_dir = waymark_check::normalize(Path::new(&root_name))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
@@ -194,7 +194,7 @@ pub fn build(rules: &Ruleset) -> Vec<u8> {
         .files
         .iter()
         .map(|f| SourceText {
-            path: relative(&root_dir, Path::new(&f.name)),
+            path: relative(&root_dir, &waymark_check::normalize(Path::new(&f.name))),
             text: f.text.to_string(),
         })
         .collect::<Vec<_>>();

@@ -116,13 +116,11 @@ impl Profile {
             )]));
         };
         let mut problems = Vec::new();
-        if let Some(v) = &settings.version {
-            if v != rules.version() {
-                problems.push(format!(
-                    "rulesets.\"{id}\".version: the profile uses version {v}, but this is version {}",
-                    rules.version()
-                ));
-            }
+        if let Some(v) = settings.version.as_ref().filter(|v| *v != rules.version()) {
+            problems.push(format!(
+                "rulesets.\"{id}\".version: the profile uses version {v}, but this is version {}",
+                rules.version()
+            ));
         }
         let overrides: Vec<(String, Json)> = settings
             .params

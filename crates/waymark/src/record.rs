@@ -182,14 +182,13 @@ impl Ruleset {
             &record.explanation,
             decision.explanation.clone(),
             record.redacted,
-        ) {
-            if recorded != &now {
-                differences.push(Difference {
-                    field: "explanation".into(),
-                    recorded: recorded.clone(),
-                    replayed: now,
-                });
-            }
+        ) && recorded != &now
+        {
+            differences.push(Difference {
+                field: "explanation".into(),
+                recorded: recorded.clone(),
+                replayed: now,
+            });
         }
         Ok(Replay {
             identical: differences.is_empty(),

@@ -62,9 +62,9 @@ impl<'r> CaseStream<'r> {
         }
     }
 
-    /// Evaluates one JSON line, appending the decision (without a newline) to `out`.
-    /// Returns every problem with the facts when they are not valid.
-    pub fn eval_line(&mut self, line: &str, out: &mut Vec<u8>) -> Result<(), FactErrors> {
+    /// Reads one JSON object of facts into the stream's facts (the fast path, falling back
+    /// to the full path, which reports every problem).
+    pub fn read_facts(&mut self, line: &str) -> Result<(), FactErrors> {
         let p = self.rules.program();
         self.facts.reset();
         let fast = {
@@ -91,6 +91,29 @@ impl<'r> CaseStream<'r> {
             })?;
             self.facts = self.rules.facts_from_json(&json)?;
         }
+        Ok(())
+    }
+
+    /// The facts last read.
+    pub fn facts(&self) -> &Facts {
+        &self.facts
+    }
+
+    /// Evaluates the facts last read; read outputs with [`CaseStream::output`].
+    pub fn run(&mut self) {
+        self.rules.run(&self.facts, &mut self.scratch);
+    }
+
+    /// Output `i`'s value after [`CaseStream::run`].
+    pub fn output(&self, i: usize) -> Val {
+        self.rules.output_value(&self.scratch, i)
+    }
+
+    /// Evaluates one JSON line, appending the decision (without a newline) to `out`.
+    /// Returns every problem with the facts when they are not valid.
+    pub fn eval_line(&mut self, line: &str, out: &mut Vec<u8>) -> Result<(), FactErrors> {
+        let p = self.rules.program();
+        self.read_facts(line)?;
         self.rules.run(&self.facts, &mut self.scratch);
         out.extend_from_slice(&self.prefix);
         let l = self.rules.loaded();
