@@ -86,15 +86,34 @@ pub fn check(paths: &[PathBuf], deny_warnings: bool, format: Format) -> u8 {
         }
     };
     let mut all = Vec::new();
+    let mut safety = Vec::new();
     for f in &files {
         let check = waymark_check::check_path(f, &waymark_check::FsLoader);
+        let clean = check.ruleset.is_some();
         all.extend(check.diagnostics);
+        if clean {
+            safety.extend(safety_checks(f));
+        }
     }
     let mut all = dedup(all);
     waymark_diagnostics::sort(&mut all);
     let errors = all.iter().filter(|d| d.is_error()).count();
-    let warnings = all.len() - errors;
+    let warnings = all.len() - errors + safety.len();
     print_diagnostics(&all, format);
+    if format == Format::Json {
+        println!("{}", json!({ "safety": safety }));
+    } else {
+        for s in &safety {
+            eprintln!(
+                "warning[safety]: {}: {}",
+                s["file"].as_str().unwrap_or(""),
+                s["message"].as_str().unwrap_or("")
+            );
+            if let Some(ex) = s.get("example") {
+                eprintln!("  = example case: {ex}");
+            }
+        }
+    }
     if format == Format::Text {
         eprintln!(
             "checked {} file{}: {} error{}, {} warning{}",
@@ -111,6 +130,40 @@ pub fn check(paths: &[PathBuf], deny_warnings: bool, format: Format) -> u8 {
     } else {
         OK
     }
+}
+
+/// The built-in safety checks on a ruleset with answer inputs: every public output is
+/// decided for every combination of known answers (with every other input given). Each
+/// problem found comes with a case that shows it; an output the analysis cannot settle
+/// within its limits is not reported.
+fn safety_checks(path: &Path) -> Vec<Json> {
+    let Ok(rules) = Ruleset::from_path(path) else {
+        return Vec::new();
+    };
+    let has_answers = rules
+        .program()
+        .inputs
+        .iter()
+        .any(|i| matches!(i.ty, waymark::ir::Ty::Answer));
+    if !has_answers {
+        return Vec::new();
+    }
+    let opts = waymark_analysis::DiffOptions::default();
+    waymark_analysis::gaps(&rules, &waymark_analysis::bound_params(&rules), &opts)
+        .into_iter()
+        .filter_map(|g| match g.verdict {
+            waymark_analysis::GapVerdict::Open { example } => Some(json!({
+                "file": path.display().to_string(),
+                "output": g.output,
+                "message": format!(
+                    "`{}` can be undetermined even when every answer is known and every other fact is given",
+                    g.output
+                ),
+                "example": example,
+            })),
+            _ => None,
+        })
+        .collect()
 }
 
 pub fn fmt(paths: &[PathBuf], check_only: bool) -> u8 {
