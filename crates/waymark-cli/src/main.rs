@@ -6,6 +6,7 @@
 
 mod cmd;
 mod pin;
+mod prop;
 mod select;
 
 use std::process::ExitCode;
@@ -107,6 +108,24 @@ enum Command {
         /// The engine that runs the tests: `native`, or `wasm` (the WebAssembly component).
         #[arg(long, default_value_t = waymark_host::EngineKind::Native)]
         engine: waymark_host::EngineKind,
+    },
+    /// Check the `property` blocks of rulesets (files or folders): exhaustively when the
+    /// inputs a property reads allow it, otherwise by a seeded random search mixing
+    /// ordinary and boundary cases. A failure prints a minimal counterexample case with its
+    /// decision(s). Exit code 1 when any property fails.
+    Prop {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+        /// Random cases per property when the search cannot be exhaustive.
+        #[arg(long, default_value_t = 2000)]
+        cases: usize,
+        /// Seed of the random search: the same seed tries the same cases.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Write documentation for policy reviewers: one Markdown page per ruleset.
     ///
@@ -308,6 +327,12 @@ fn main() -> ExitCode {
             format,
             engine,
         } => cmd::test(&paths, format, engine),
+        Command::Prop {
+            paths,
+            cases,
+            seed,
+            format,
+        } => prop::prop(&paths, cases, seed, format),
         Command::Schema { ruleset, select } => cmd::schema(&ruleset, &select),
         Command::Build {
             ruleset,
