@@ -617,6 +617,10 @@ impl<'a> Interpreter<'a> {
             }
         }
         for (t, table) in rs.tables.iter().enumerate() {
+            // Only tables that set this output: another table may read it.
+            if !table.outputs.contains(&id) {
+                continue;
+            }
             let statuses = self.row_statuses(TableId(t as u32));
             for (row, status) in table.rows.iter().zip(&statuses) {
                 let actions: Vec<&ActionDef> = row

@@ -60,21 +60,8 @@ fn facts_oracle_passes_on_example_cases_and_their_prefixes() {
 }
 
 /// Inputs whose bug is not fixed yet, with a piece of the message the oracle must still
-/// give. FIXME: the reference interpreter computes every table's rows while gathering the
-/// contributions to any output, so a table that reads output `a` and sets output `b` is
-/// evaluated while `a` is still being computed, sees `a` as unknown, and keeps that:
-/// `b` comes out undetermined where the engine gives a value (`reference.rs`,
-/// `Interpreter::contributions`). Remove the entries once that is fixed.
-const OPEN: &[(&str, &str)] = &[
-    (
-        "reference_table_reads_output.wm",
-        "the engine and the reference interpreter disagree",
-    ),
-    (
-        "example_adult.wm",
-        "the engine and the reference interpreter disagree",
-    ),
-];
+/// give; empty when every finding is fixed.
+const OPEN: &[(&str, &str)] = &[];
 
 /// Every ruleset-text oracle (parse, check, check and compile, formatting) on the seed
 /// corpus and on the kept failures; every bytes oracle (evaluation, differential) on the
