@@ -17,7 +17,7 @@ const FAILED: u8 = 1;
 const USAGE: u8 = 2;
 
 /// Every `.wm` file under the paths, sorted; an error names a path that does not exist.
-fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub(crate) fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -436,16 +436,7 @@ fn eval_stream(
         None => Box::new(std::io::stdout().lock()),
     };
     let mut writer = BufWriter::with_capacity(1 << 16, writer);
-    let bar = if std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(total.unwrap_or(0));
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = crate::pin::progress_bar(total, "bytes");
     let mut bad = 0usize;
     let mut good = 0usize;
     let mut stream = waymark::CaseStream::new(rules);

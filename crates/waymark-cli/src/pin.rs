@@ -419,7 +419,9 @@ pub fn replay(
     if replay.identical { OK } else { FAILED }
 }
 
-fn progress_bar(total: Option<u64>, what: &str) -> indicatif::ProgressBar {
+/// A progress bar on standard error when it is a terminal (hidden otherwise), counting
+/// `bytes` or cases.
+pub(crate) fn progress_bar(total: Option<u64>, what: &str) -> indicatif::ProgressBar {
     if !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }

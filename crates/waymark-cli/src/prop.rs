@@ -3,8 +3,7 @@
 //! Exit codes: 0 when every property holds, 1 when any property breaks or cannot be
 //! checked or a file does not check, 2 when a path cannot be read.
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::json;
 use waymark::Ruleset;
@@ -16,49 +15,9 @@ const OK: u8 = 0;
 const FAILED: u8 = 1;
 const USAGE: u8 = 2;
 
-/// Every `.wm` file under the paths, sorted; an error names a path that does not exist.
-fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        for entry in std::fs::read_dir(dir)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                walk(&path, out)?;
-            } else if path.extension().is_some_and(|e| e == "wm") {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            walk(p, &mut out).map_err(|e| format!("cannot read folder `{}`: {e}", p.display()))?;
-        } else if p.is_file() {
-            out.push(p.clone());
-        } else {
-            return Err(format!("no such file or folder: `{}`", p.display()));
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-fn progress_bar() -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 /// Checks the properties of every ruleset file under `paths`.
 pub fn prop(paths: &[PathBuf], cases: usize, seed: u64, format: Format) -> u8 {
-    let files = match collect(paths) {
+    let files = match crate::cmd::collect(paths) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
@@ -70,7 +29,7 @@ pub fn prop(paths: &[PathBuf], cases: usize, seed: u64, format: Format) -> u8 {
         seed,
         ..PropOptions::default()
     };
-    let bar = progress_bar();
+    let bar = crate::pin::progress_bar(None, "cases");
     let (mut held, mut broken) = (0usize, 0usize);
     let mut results = Vec::new();
     for f in &files {

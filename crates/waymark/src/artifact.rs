@@ -374,8 +374,8 @@ pub fn load(bytes: &[u8], key: Option<&VerifyingKey>) -> Result<Ruleset, Artifac
             this: compiler_version(),
         });
     }
-    let overrides: Vec<(String, Json)> = body.params.into_iter().collect();
-    let overrides: Vec<(String, Json)> = overrides
+    let overrides: Vec<(String, Json)> = body
+        .params
         .into_iter()
         .filter(|(name, _)| {
             rules

@@ -250,22 +250,14 @@ impl Ruleset {
                 message: e.to_string(),
             }])
         })?;
-        Ok(Ruleset {
-            inner: Arc::new(Inner {
-                hir: Arc::clone(&self.inner.hir),
-                loaded,
-                hash: self.inner.hash.clone(),
-                warnings: self.inner.warnings.clone(),
-                profile: self.inner.profile.clone(),
-                artifact: self.inner.artifact.clone(),
-            }),
-        })
+        Ok(self.rebuilt(loaded, |_| {}))
     }
 
-    fn rebuilt(&self, f: impl FnOnce(&mut Inner)) -> Ruleset {
+    /// The same rules with another loaded program, and whatever `f` changes.
+    fn rebuilt(&self, loaded: Loaded, f: impl FnOnce(&mut Inner)) -> Ruleset {
         let mut inner = Inner {
             hir: Arc::clone(&self.inner.hir),
-            loaded: self.inner.loaded.clone(),
+            loaded,
             hash: self.inner.hash.clone(),
             warnings: self.inner.warnings.clone(),
             profile: self.inner.profile.clone(),
@@ -279,11 +271,11 @@ impl Ruleset {
 
     /// The same rules, recording that an agency profile's parameters are in force.
     pub fn with_profile_name(&self, profile: Option<String>) -> Ruleset {
-        self.rebuilt(|i| i.profile = profile)
+        self.rebuilt(self.inner.loaded.clone(), |i| i.profile = profile)
     }
 
     pub(crate) fn with_artifact(&self, info: artifact::ArtifactInfo) -> Ruleset {
-        self.rebuilt(|i| i.artifact = Some(info))
+        self.rebuilt(self.inner.loaded.clone(), |i| i.artifact = Some(info))
     }
 
     /// The agency profile in force, if any.
@@ -537,9 +529,7 @@ fn content_hash(hir: &hir::Ruleset) -> String {
         h.update(f.text.as_bytes());
         h.update([0u8]);
     }
-    let digest = h.finalize();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", artifact::hex(&h.finalize()))
 }
 
 /// Which ruleset made a decision.
