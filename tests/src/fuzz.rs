@@ -197,7 +197,9 @@ pub fn try_facts(data: &[u8]) -> Result<(), String> {
     static RULES: std::sync::OnceLock<Option<waymark::Ruleset>> = std::sync::OnceLock::new();
     let rules = RULES.get_or_init(|| {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        waymark::Ruleset::from_path(root.join("rulesets/marac/referral.wm")).ok()
+        waymark::Ruleset::from_path(root.join("rulesets/marac/referral.wm"))
+            .ok()
+            .map(|r| r.with_limits(fuzz_limits()))
     });
     let Some(rules) = rules else {
         return Err("rulesets/marac/referral.wm does not check".into());
@@ -258,7 +260,9 @@ pub fn try_compile(data: &[u8]) -> Result<(), String> {
     let Some(hir) = checked(text) else {
         return Ok(());
     };
-    let rules = compiled(text)?;
+    let Some(rules) = compiled(text)? else {
+        return Ok(());
+    };
     for facts in fixed_cases(rules.program()) {
         compare_with_reference(&rules, &hir, &facts, &[], &[], true)?;
     }
@@ -271,14 +275,46 @@ fn checked(text: &str) -> Option<waymark_check::hir::Ruleset> {
     waymark_check::check_path(Path::new(FUZZ_NAME), &loader).ruleset
 }
 
-/// The compiled ruleset of one in-memory file that checks.
-fn compiled(text: &str) -> Result<waymark::Ruleset, String> {
-    waymark::Ruleset::from_sources(FUZZ_NAME, &[(FUZZ_NAME.to_string(), text.to_string())]).map_err(
-        |d| {
-            let msgs: Vec<String> = d.0.iter().map(|x| x.message.clone()).collect();
-            format!("the ruleset checks but does not compile: {msgs:?}\n--- input\n{text}")
+/// The limits every fuzz check runs under: tighter than the defaults, as a service facing
+/// untrusted input would set them, so that limits are exercised too.
+pub fn fuzz_limits() -> waymark::Limits {
+    waymark::Limits {
+        max_source_bytes: 64 * 1024,
+        compile: waymark::CompileLimits {
+            max_expr_depth: 96,
+            max_instructions: 1 << 16,
+            max_slots: 1 << 16,
         },
-    )
+        max_fact_values: 2_000,
+        max_list_len: 64,
+        max_text_bytes: 4_096,
+    }
+}
+
+/// The compiled ruleset of one in-memory file that checks, within [`fuzz_limits`]; `None`
+/// when it is refused only for exceeding a limit.
+fn compiled(text: &str) -> Result<Option<waymark::Ruleset>, String> {
+    let files = [(FUZZ_NAME.to_string(), text.to_string())];
+    match waymark::Ruleset::from_sources_with(FUZZ_NAME, &files, &fuzz_limits()) {
+        Ok(r) => Ok(Some(r)),
+        Err(d)
+            if d.0
+                .iter()
+                .any(|x| x.code == waymark_diagnostics::Code::LimitExceeded)
+                && d.0
+                    .iter()
+                    .filter(|x| x.is_error())
+                    .all(|x| x.code == waymark_diagnostics::Code::LimitExceeded) =>
+        {
+            Ok(None)
+        }
+        Err(d) => {
+            let msgs: Vec<String> = d.0.iter().map(|x| x.message.clone()).collect();
+            Err(format!(
+                "the ruleset checks but does not compile: {msgs:?}\n--- input\n{text}"
+            ))
+        }
+    }
 }
 
 /// The simplest valid value of a required input.
@@ -409,7 +445,9 @@ pub fn try_fmt(data: &[u8]) -> Result<(), String> {
         ));
     }
     if before.1 {
-        let (a, b) = (compiled(text)?, compiled(&formatted)?);
+        let (Some(a), Some(b)) = (compiled(text)?, compiled(&formatted)?) else {
+            return Ok(());
+        };
         for facts in fixed_cases(a.program()) {
             let da = a.evaluate_json(&facts, false).map_err(|e| e.to_string())?;
             let db = b.evaluate_json(&facts, false).map_err(|e| e.to_string())?;
@@ -433,7 +471,10 @@ fn reference_rulesets() -> &'static [(String, waymark::Ruleset)] {
             .into_iter()
             .filter_map(|path| {
                 let rules = waymark::Ruleset::from_path(&path).ok()?;
-                Some((crate::golden::display_name(&path), rules))
+                Some((
+                    crate::golden::display_name(&path),
+                    rules.with_limits(fuzz_limits()),
+                ))
             })
             .collect()
     })
@@ -522,7 +563,8 @@ fn draw_value(
 }
 
 /// Facts for a program from bytes. With `invalid`, a byte of 255 makes that input's value
-/// invalid (out of range, of the wrong type, a date that does not exist); the flag says
+/// invalid (out of range, of the wrong type, a date that does not exist, a list longer than
+/// [`fuzz_limits`] allows); the flag says
 /// whether any value is invalid.
 pub fn draw_facts(p: &waymark::ir::Program, d: &mut Draw<'_>, invalid: bool) -> (Json, bool) {
     use waymark::ir::Ty;
@@ -535,6 +577,12 @@ pub fn draw_facts(p: &waymark::ir::Program, d: &mut Draw<'_>, invalid: bool) -> 
         if invalid && b == 255 {
             let bad = match (&input.ty, hi) {
                 (Ty::Int, Some(h)) if h < i64::MAX => Json::from(h + 1),
+                // One item more than the fuzz limit allows.
+                (Ty::List(inner), _) if matches!(**inner, Ty::Date) => Json::Array(
+                    (0..=fuzz_limits().max_list_len)
+                        .map(|_| Json::from("2024-05-01"))
+                        .collect(),
+                ),
                 (Ty::Date, _) => Json::from("2023-02-29"),
                 (Ty::Answer, _) => Json::from("maybe"),
                 (Ty::Text, _) => Json::from(5),
@@ -676,4 +724,126 @@ pub fn try_differential(data: &[u8]) -> Result<(), String> {
     let (facts, _) = draw_facts(p, &mut d, false);
     compare_with_reference(rules, hir, &facts, &params, &hir_params, false)
         .map_err(|e| format!("{name}: {e}"))
+}
+
+// ---------------------------------------------------------------------------
+// Artifact loading.
+// ---------------------------------------------------------------------------
+
+/// What the artifact oracle compares against: the MARAC rules, their artifact unsigned
+/// and signed, the public key, and a case to decide.
+struct ArtifactBase {
+    rules: waymark::Ruleset,
+    unsigned: Vec<u8>,
+    signed: Vec<u8>,
+    key: waymark::artifact::VerifyingKey,
+    case: Json,
+}
+
+fn artifact_base() -> Result<&'static ArtifactBase, String> {
+    static BASE: std::sync::OnceLock<Result<ArtifactBase, String>> = std::sync::OnceLock::new();
+    BASE.get_or_init(|| {
+        let root = crate::golden::workspace_root();
+        let rules = waymark::Ruleset::from_path(root.join("rulesets/marac/referral.wm"))
+            .map_err(|e| format!("rulesets/marac/referral.wm does not check: {e}"))?
+            .with_params(&[("vhr_threshold".into(), Json::from(13))])
+            .map_err(|e| e.to_string())?;
+        let unsigned = rules.build_artifact();
+        let (secret, public) = waymark::artifact::key_pair_hex([42; 32]);
+        let signer = waymark::artifact::signing_key_from_hex(&secret).map_err(|e| e.to_string())?;
+        let key = waymark::artifact::verifying_key_from_hex(&public).map_err(|e| e.to_string())?;
+        let signed = waymark::artifact::sign(&unsigned, &signer).map_err(|e| e.to_string())?;
+        let text = std::fs::read_to_string(root.join("examples/cases/sc02-thirteen-ticks.json"))
+            .map_err(|e| e.to_string())?;
+        let case = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        Ok(ArtifactBase {
+            rules,
+            unsigned,
+            signed,
+            key,
+            case,
+        })
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+/// Applies one to four edits drawn from `d` to `bytes`: flip bits at a place, cut the
+/// file short, or insert a byte. The result always differs from `bytes`.
+fn damage(bytes: &[u8], d: &mut Draw<'_>) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    for _ in 0..=d.byte() % 4 {
+        let at = d.below(out.len() as u64 + 1) as usize;
+        match d.byte() % 3 {
+            0 if at < out.len() => out[at] ^= d.byte() | 1,
+            1 if at < out.len() => out.truncate(at),
+            _ => out.insert(at.min(out.len()), d.byte()),
+        }
+    }
+    out
+}
+
+/// Loading any bytes as an artifact never panics, and whatever is accepted decides exactly
+/// as the rules that were built: the first byte picks raw bytes, a damaged unsigned
+/// artifact, or a damaged signed one (with and without requiring its key). Damage that is
+/// not refused must leave the rules, their parameters and their decisions unchanged.
+/// Panics on a bug.
+#[expect(clippy::panic, reason = "a fuzz oracle reports a bug by panicking")]
+pub fn check_artifact(data: &[u8]) {
+    if let Err(e) = try_artifact(data) {
+        panic!("{e}");
+    }
+}
+
+/// [`check_artifact`], returning the bug instead of panicking.
+pub fn try_artifact(data: &[u8]) -> Result<(), String> {
+    let base = artifact_base()?;
+    let mut d = Draw::new(data);
+    let (bytes, key, what) = match d.byte() % 4 {
+        0 => (
+            data.get(1..).unwrap_or_default().to_vec(),
+            None,
+            "raw bytes",
+        ),
+        1 => (damage(&base.unsigned, &mut d), None, "a damaged artifact"),
+        2 => (
+            damage(&base.signed, &mut d),
+            Some(&base.key),
+            "a damaged signed artifact, key required",
+        ),
+        _ => (
+            damage(&base.signed, &mut d),
+            None,
+            "a damaged signed artifact",
+        ),
+    };
+    // Reading the body (as `waymark inspect` does) must not panic either.
+    let _ = waymark::artifact::read_body(&bytes, key);
+    let loaded = match waymark::Ruleset::from_artifact(&bytes, key) {
+        Ok(r) => r,
+        Err(e) => {
+            if e.to_string().is_empty() {
+                return Err(format!("{what} refused without a reason"));
+            }
+            return Ok(());
+        }
+    };
+    if loaded.hash() != base.rules.hash() || loaded.params_json() != base.rules.params_json() {
+        return Err(format!(
+            "{what} was accepted as other rules: hash {} params {:?}",
+            loaded.hash(),
+            loaded.params_json()
+        ));
+    }
+    let want = base
+        .rules
+        .evaluate_json(&base.case, true)
+        .map_err(|e| e.to_string())?;
+    let got = loaded
+        .evaluate_json(&base.case, true)
+        .map_err(|e| format!("{what} was accepted but refuses the case: {e}"))?;
+    if got.outcome != want.outcome || got.explanation != want.explanation {
+        return Err(format!("{what} was accepted but decides differently"));
+    }
+    Ok(())
 }

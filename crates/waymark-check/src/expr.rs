@@ -110,6 +110,12 @@ impl<'a> Checker<'a> {
             }
             ast::ExprKind::Unary(ast::UnaryOp::Not, x) => {
                 let h = self.cond(inst, x);
+                if let Some((test_span, lit)) = definite_answer_test(&h) {
+                    let whole = self.snippet(inst, e.span);
+                    let test = self.snippet(inst, test_span);
+                    let direct = test_span == h.loc.span;
+                    self.emit(inst, not_counts_dont_know(e.span, whole, test, lit, direct));
+                }
                 (mk(ExprKind::Not(bx(h)), Type::Bool, loc), Some(Type::Bool))
             }
             ast::ExprKind::Unary(ast::UnaryOp::Neg, x) => {
@@ -1794,6 +1800,63 @@ fn answers_unordered(span: Span, op: CmpOp) -> Diagnostic {
     )
     .with_primary(span, "answers have no order")
     .with_help("test an answer with `is yes`, `is no` or `is unknown`")
+}
+
+/// The first `is yes` or `is no` test of an answer that decides a condition through `and`
+/// and `or` alone: under `not`, such a test turns don't know into a definite answer.
+fn definite_answer_test(h: &Expr) -> Option<(Span, Answer)> {
+    match &h.kind {
+        ExprKind::Is(value, IsTest::Yes) if value.ty == Type::Answer => {
+            Some((h.loc.span, Answer::Yes))
+        }
+        ExprKind::Is(value, IsTest::No) if value.ty == Type::Answer => {
+            Some((h.loc.span, Answer::No))
+        }
+        ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+            definite_answer_test(a).or_else(|| definite_answer_test(b))
+        }
+        _ => None,
+    }
+}
+
+/// `not (q1 is no)`: true for yes, and also for don't know.
+fn not_counts_dont_know(
+    span: Span,
+    whole: Option<String>,
+    test: Option<String>,
+    lit: Answer,
+    direct: bool,
+) -> Diagnostic {
+    let (word, other) = match lit {
+        Answer::Yes => ("yes", "no"),
+        _ => ("no", "yes"),
+    };
+    let whole = whole.unwrap_or_else(|| "this condition".to_string());
+    let test = test
+        .map(|t| {
+            t.trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_else(|| format!("q1 is {word}"));
+    let subject = test
+        .strip_suffix(&format!(" is {word}"))
+        .unwrap_or("q1")
+        .to_string();
+    Diagnostic::new(
+        Code::UnknownCountedAs,
+        format!("`{whole}` is also true when the answer is don't know"),
+    )
+    .with_primary(span, format!("counts don't know as {other}"))
+    .with_help(if direct {
+        format!("write `{subject} is {other}` or `{subject} is {other} or {subject} is unknown`")
+    } else {
+        format!(
+            "test `{subject} is {other}` rather than negating `{test}`, and say what don't know \
+             means with `{subject} is unknown`"
+        )
+    })
 }
 
 pub(crate) fn counts_dont_know(

@@ -12,13 +12,35 @@ use waymark_check::hir::{self, ExprKind, Node};
 use waymark_ir::program::*;
 use waymark_ir::{Answer, Unit};
 
-/// Why a checked ruleset could not be compiled (a construct the evaluator does not support).
+/// Why a checked ruleset could not be compiled: a construct the evaluator does not
+/// support, or (when `limit` is true) a [`Limits`] bound exceeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompileError(pub String);
+pub struct CompileError {
+    /// What went wrong, in plain words.
+    pub message: String,
+    /// True when a limit was exceeded rather than a construct unsupported.
+    pub limit: bool,
+}
+
+impl CompileError {
+    fn unsupported(message: String) -> CompileError {
+        CompileError {
+            message,
+            limit: false,
+        }
+    }
+
+    fn limit(message: String) -> CompileError {
+        CompileError {
+            message,
+            limit: true,
+        }
+    }
+}
 
 impl std::fmt::Display for CompileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -28,11 +50,53 @@ impl std::error::Error for CompileError {}
 /// skipped: a jump costs more than that much work.
 const SHORT_RIGHT_SIDE: usize = 2;
 
-/// Compiles a checked ruleset.
+/// Bounds on what the compiler accepts, so that a hostile or runaway ruleset is refused
+/// with an error instead of exhausting the stack or memory of the system that loads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How deeply formulas may nest (each operator, call or `if` is one level).
+    pub max_expr_depth: usize,
+    /// How many instructions the compiled program may hold.
+    pub max_instructions: usize,
+    /// How many value slots (inputs, parameters, constants, intermediate values) it may use.
+    pub max_slots: usize,
+}
+
+impl Default for Limits {
+    /// Generous bounds: the largest reference ruleset uses under a tenth of each.
+    fn default() -> Limits {
+        Limits {
+            max_expr_depth: 128,
+            max_instructions: 1 << 20,
+            max_slots: 1 << 20,
+        }
+    }
+}
+
+/// Compiles a checked ruleset within the default [`Limits`].
 pub fn compile(rs: &hir::Ruleset) -> Result<Program, CompileError> {
-    let mut c = Compiler::new(rs);
+    compile_with(rs, &Limits::default())
+}
+
+/// Compiles a checked ruleset, refusing one that exceeds `limits`.
+pub fn compile_with(rs: &hir::Ruleset, limits: &Limits) -> Result<Program, CompileError> {
+    let mut c = Compiler::new(rs, *limits);
     c.run()?;
-    Ok(c.finish())
+    let program = c.finish();
+    if program.code.len() + program.pool.len() > limits.max_instructions {
+        return Err(CompileError::limit(format!(
+            "the compiled rules hold {} instructions, more than the limit of {}",
+            program.code.len() + program.pool.len(),
+            limits.max_instructions
+        )));
+    }
+    if program.slots as usize > limits.max_slots {
+        return Err(CompileError::limit(format!(
+            "the compiled rules use {} values, more than the limit of {}",
+            program.slots, limits.max_slots
+        )));
+    }
+    Ok(program)
 }
 
 struct Compiler<'a> {
@@ -55,12 +119,17 @@ struct Compiler<'a> {
     cse: HashMap<Instr, Slot>,
     /// The keys added to `cse` inside each open region that may be skipped at run time.
     cse_log: Vec<Vec<Instr>>,
+    limits: Limits,
+    /// How deeply the expression being compiled is nested.
+    depth: usize,
 }
 
 impl<'a> Compiler<'a> {
-    fn new(rs: &'a hir::Ruleset) -> Compiler<'a> {
+    fn new(rs: &'a hir::Ruleset, limits: Limits) -> Compiler<'a> {
         Compiler {
             rs,
+            limits,
+            depth: 0,
             code: Vec::new(),
             pool: Vec::new(),
             slots: rs.inputs.len() as u32,
@@ -150,13 +219,13 @@ impl<'a> Compiler<'a> {
             }
         }
         if let Some(i) = self.rules.iter().position(Option::is_none) {
-            return Err(CompileError(format!(
+            return Err(CompileError::unsupported(format!(
                 "rule `{}` is not in the evaluation order",
                 rs.rules[i].name
             )));
         }
         if let Some(i) = self.tables.iter().position(Option::is_none) {
-            return Err(CompileError(format!(
+            return Err(CompileError::unsupported(format!(
                 "table `{}` is not in the evaluation order",
                 rs.tables[i].name
             )));
@@ -164,7 +233,7 @@ impl<'a> Compiler<'a> {
         // Outputs never reached by the order (none, if the checker kept its invariant).
         for i in 0..rs.outputs.len() {
             if self.output_slots[i].is_none() {
-                return Err(CompileError(format!(
+                return Err(CompileError::unsupported(format!(
                     "output `{}` is not in the evaluation order",
                     rs.outputs[i].name
                 )));
@@ -181,7 +250,7 @@ impl<'a> Compiler<'a> {
             match self.rule_status[e.0 as usize] {
                 Some(s) => exc.push(s),
                 None => {
-                    return Err(CompileError(format!(
+                    return Err(CompileError::unsupported(format!(
                         "exception to `{}` is ordered after it",
                         def.name
                     )));
@@ -503,8 +572,22 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// Compiles an expression and returns the slot holding its value.
+    /// Compiles an expression and returns the slot holding its value, refusing one nested
+    /// deeper than the limit.
     fn expr(&mut self, e: &hir::Expr) -> Result<Slot, CompileError> {
+        if self.depth >= self.limits.max_expr_depth {
+            return Err(CompileError::limit(format!(
+                "a formula is nested more than {} deep",
+                self.limits.max_expr_depth
+            )));
+        }
+        self.depth += 1;
+        let slot = self.expr_inner(e);
+        self.depth -= 1;
+        slot
+    }
+
+    fn expr_inner(&mut self, e: &hir::Expr) -> Result<Slot, CompileError> {
         Ok(match &e.kind {
             ExprKind::Const(c) => self.constant(const_val(c)),
             ExprKind::Input(i) => i.0,
@@ -516,7 +599,7 @@ impl<'a> Compiler<'a> {
                     if matches!(def.value.kind, ExprKind::List(_)) {
                         return self.expr(&def.value);
                     }
-                    return Err(CompileError(format!(
+                    return Err(CompileError::unsupported(format!(
                         "`{}` is read before it is computed",
                         def.name
                     )));
@@ -525,7 +608,7 @@ impl<'a> Compiler<'a> {
             ExprKind::Output(o) => match self.output_slots[o.0 as usize] {
                 Some(s) => s,
                 None => {
-                    return Err(CompileError(format!(
+                    return Err(CompileError::unsupported(format!(
                         "output `{}` is read before it is computed",
                         self.rs.outputs[o.0 as usize].name
                     )));
@@ -537,7 +620,7 @@ impl<'a> Compiler<'a> {
                     match &i.kind {
                         ExprKind::Const(c) => consts.push(const_val(c)),
                         _ => {
-                            return Err(CompileError(
+                            return Err(CompileError::unsupported(
                                 "a list of computed values can only be counted or searched".into(),
                             ));
                         }

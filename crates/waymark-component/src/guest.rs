@@ -44,6 +44,32 @@ impl Guest for Component {
             Err(e) => Err(e.0.iter().map(diagnostic).collect()),
         }
     }
+
+    fn from_artifact(
+        bytes: Vec<u8>,
+        key: Option<Vec<u8>>,
+    ) -> Result<engine::Ruleset, Vec<Diagnostic>> {
+        let refuse = |message: String| {
+            vec![Diagnostic {
+                code: "artifact".to_string(),
+                severity: Severity::Error,
+                message,
+                file: None,
+                line: None,
+                column: None,
+                help: None,
+            }]
+        };
+        let key = match key.map(|k| waymark::artifact::verifying_key_from_bytes(&k)) {
+            None => None,
+            Some(Ok(k)) => Some(k),
+            Some(Err(e)) => return Err(refuse(e.to_string())),
+        };
+        match waymark::Ruleset::from_artifact(&bytes, key.as_ref()) {
+            Ok(r) => Ok(engine::Ruleset::new(Rules(r))),
+            Err(e) => Err(refuse(e.to_string())),
+        }
+    }
 }
 
 impl GuestRuleset for Rules {
@@ -182,6 +208,7 @@ fn fact_errors(e: waymark::FactErrors) -> Vec<FactError> {
                 K::BadDate => FactErrorKind::BadDate,
                 K::Missing => FactErrorKind::Missing,
                 K::BadParam => FactErrorKind::BadParam,
+                K::Limit => FactErrorKind::Limit,
             },
             message: f.message,
         })

@@ -49,6 +49,7 @@ codes! {
     ControlCharacter = "E0003", Error, "the file contains a NUL or another control character";
     NestingTooDeep = "E0004", Error, "brackets are nested too deeply";
     ReadFailed = "E0005", Error, "a file could not be read";
+    LimitExceeded = "E0006", Error, "the rules are larger than the limits of the system loading them";
     // Syntax.
     Syntax = "E0100", Error, "the text does not follow the grammar";
     InvalidDate = "E0101", Error, "a date that does not exist or is badly written";

@@ -150,6 +150,7 @@ pub(crate) fn fact_errors(errors: Vec<wit::FactError>) -> waymark::FactErrors {
                     wit::FactErrorKind::BadDate => K::BadDate,
                     wit::FactErrorKind::Missing => K::Missing,
                     wit::FactErrorKind::BadParam => K::BadParam,
+                    wit::FactErrorKind::Limit => K::Limit,
                 },
                 message: e.message,
             })

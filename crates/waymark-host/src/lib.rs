@@ -219,8 +219,27 @@ impl Component {
 
     /// Reads a ruleset file and every file it imports from disk (the component says which
     /// files each one imports), then compiles them, like [`waymark::Ruleset::from_path`].
+    /// A built artifact (recognised by its first bytes) is loaded as it is.
     pub fn from_path(&self, path: impl AsRef<Path>) -> Result<Ruleset, Error> {
-        Ruleset::read_in(self.clone(), path.as_ref())
+        let path = path.as_ref();
+        if let Ok(bytes) = std::fs::read(path)
+            && waymark::artifact::looks_like_artifact(&bytes)
+        {
+            return self.from_artifact(&bytes, None);
+        }
+        Ruleset::read_in(self.clone(), path)
+    }
+
+    /// Loads a built artifact (`waymark build`) in a new instance. The guest checks its
+    /// format, hash and embedded sources, and with `key` its signature, as
+    /// [`waymark::Ruleset::from_artifact`] does; a refusal is one diagnostic with code
+    /// `artifact`.
+    pub fn from_artifact(
+        &self,
+        bytes: &[u8],
+        key: Option<&waymark::artifact::VerifyingKey>,
+    ) -> Result<Ruleset, Error> {
+        Ruleset::load_in(self.clone(), bytes, key)
     }
 
     /// The same files and parameter values as a native ruleset, compiled in the component:

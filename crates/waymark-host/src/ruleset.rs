@@ -38,12 +38,28 @@ struct Inner {
     warnings: Vec<Diagnostic>,
 }
 
-/// How to build the ruleset in a fresh instance: compile, then each `with_params` in turn.
+/// How to build the ruleset in a fresh instance: compile or load, then each `with_params`
+/// in turn.
 #[derive(Clone)]
 struct Recipe {
-    files: Arc<Vec<SourceFile>>,
-    root: String,
+    origin: Origin,
     params: Vec<Vec<(String, String)>>,
+}
+
+/// Where the rules come from.
+#[derive(Clone)]
+enum Origin {
+    /// Source files, compiled in the guest.
+    Sources {
+        files: Arc<Vec<SourceFile>>,
+        root: String,
+    },
+    /// A built artifact, verified and loaded in the guest (with the public key, if any,
+    /// that must have signed it).
+    Artifact {
+        bytes: Arc<Vec<u8>>,
+        key: Option<[u8; 32]>,
+    },
 }
 
 #[derive(Default)]
@@ -106,11 +122,18 @@ fn build(
         (Some(p), Some((last, _))) => (p, std::slice::from_ref(last), false),
         _ => {
             live.arm(&c.options)?;
-            match live.api.waymark_engine_engine().call_compile(
-                &mut live.store,
-                &recipe.files,
-                &recipe.root,
-            )? {
+            let engine = live.api.waymark_engine_engine();
+            let made = match &recipe.origin {
+                Origin::Sources { files, root } => {
+                    engine.call_compile(&mut live.store, files, root)?
+                }
+                Origin::Artifact { bytes, key } => engine.call_from_artifact(
+                    &mut live.store,
+                    bytes,
+                    key.as_ref().map(|k| k.as_slice()),
+                )?,
+            };
+            match made {
                 Ok(h) => (h, recipe.params.as_slice(), true),
                 Err(d) => {
                     return Ok(Err(Error::Diagnostics(
@@ -169,8 +192,39 @@ impl Ruleset {
             })
             .collect();
         let recipe = Recipe {
-            files: Arc::new(files),
-            root: root.to_string(),
+            origin: Origin::Sources {
+                files: Arc::new(files),
+                root: root.to_string(),
+            },
+            params: Vec::new(),
+        };
+        Ruleset::make(
+            component,
+            Arc::new(Mutex::new(Slot::default())),
+            recipe,
+            None,
+        )
+    }
+
+    /// Loads a built artifact in the process's [`Component::global`], like
+    /// [`waymark::Ruleset::from_artifact`]: the guest verifies it.
+    pub fn from_artifact(
+        bytes: &[u8],
+        key: Option<&waymark::artifact::VerifyingKey>,
+    ) -> Result<Ruleset, Error> {
+        Component::global()?.from_artifact(bytes, key)
+    }
+
+    pub(crate) fn load_in(
+        component: Component,
+        bytes: &[u8],
+        key: Option<&waymark::artifact::VerifyingKey>,
+    ) -> Result<Ruleset, Error> {
+        let recipe = Recipe {
+            origin: Origin::Artifact {
+                bytes: Arc::new(bytes.to_vec()),
+                key: key.map(|k| k.to_bytes()),
+            },
             params: Vec::new(),
         };
         Ruleset::make(
@@ -217,8 +271,10 @@ impl Ruleset {
             }
         }
         let recipe = Recipe {
-            files: Arc::new(files),
-            root: root_name,
+            origin: Origin::Sources {
+                files: Arc::new(files),
+                root: root_name,
+            },
             params: Vec::new(),
         };
         Ruleset::make(component, slot, recipe, None)

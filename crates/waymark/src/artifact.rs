@@ -22,7 +22,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+pub use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
@@ -442,10 +443,15 @@ pub fn signing_key_from_hex(text: &str) -> Result<SigningKey, KeyError> {
 /// Reads a public key: 64 hex digits.
 pub fn verifying_key_from_hex(text: &str) -> Result<VerifyingKey, KeyError> {
     let bytes = unhex(text).ok_or_else(|| KeyError("a key file holds hex digits only".into()))?;
-    let raw: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+    verifying_key_from_bytes(&bytes)
+}
+
+/// Reads a public key from its 32 bytes.
+pub fn verifying_key_from_bytes(bytes: &[u8]) -> Result<VerifyingKey, KeyError> {
+    let raw: [u8; 32] = bytes.try_into().map_err(|_| {
         KeyError(format!(
             "a public key is 32 bytes (64 hex digits), this has {}",
-            b.len()
+            bytes.len()
         ))
     })?;
     VerifyingKey::from_bytes(&raw)

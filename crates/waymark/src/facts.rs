@@ -36,6 +36,9 @@ pub enum FactErrorKind {
     Missing,
     /// A parameter override that is not valid.
     BadParam,
+    /// The facts are larger than the limits allow (too many values, a list too long, a
+    /// text too long).
+    Limit,
 }
 
 /// Every problem with a case's facts (never empty).
@@ -192,8 +195,70 @@ pub(crate) fn range_words(range: &(Option<ConstVal>, Option<ConstVal>)) -> Strin
     }
 }
 
+/// How many JSON values `v` holds (itself and everything inside it), counting no further
+/// than `cap`.
+fn count_values(v: &Json, cap: usize) -> usize {
+    let mut n = 0usize;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        n += 1;
+        if n > cap {
+            break;
+        }
+        match v {
+            Json::Array(items) => stack.extend(items),
+            Json::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
+    }
+    n
+}
+
+/// Checks one value against the list and text limits.
+fn within_limits(name: &str, v: &Json, limits: &crate::Limits) -> Result<(), FactError> {
+    match v {
+        Json::Array(items) if items.len() > limits.max_list_len => Err(err(
+            name,
+            FactErrorKind::Limit,
+            format!(
+                "`{name}` holds {} items, more than the limit of {}",
+                items.len(),
+                limits.max_list_len
+            ),
+        )),
+        Json::String(s) if s.len() > limits.max_text_bytes => Err(err(
+            name,
+            FactErrorKind::Limit,
+            format!(
+                "`{name}` is {} bytes long, more than the limit of {}",
+                s.len(),
+                limits.max_text_bytes
+            ),
+        )),
+        Json::Array(items) => items
+            .iter()
+            .try_for_each(|item| within_limits(name, item, limits)),
+        _ => Ok(()),
+    }
+}
+
 /// Reads a case's facts from a JSON object, reporting every problem.
-pub(crate) fn from_json(p: &Program, json: &Json) -> Result<Facts, FactErrors> {
+pub(crate) fn from_json(
+    p: &Program,
+    json: &Json,
+    limits: &crate::Limits,
+) -> Result<Facts, FactErrors> {
+    let values = count_values(json, limits.max_fact_values);
+    if values > limits.max_fact_values {
+        return Err(FactErrors(vec![err(
+            "",
+            FactErrorKind::Limit,
+            format!(
+                "the facts hold more than {} values, the limit for one case",
+                limits.max_fact_values
+            ),
+        )]));
+    }
     let Some(obj) = json.as_object() else {
         return Err(FactErrors(vec![err(
             "",
@@ -222,6 +287,10 @@ pub(crate) fn from_json(p: &Program, json: &Json) -> Result<Facts, FactErrors> {
         };
         seen.insert(i);
         let input = &p.inputs[i];
+        if let Err(e) = within_limits(name, value, limits) {
+            errors.push(e);
+            continue;
+        }
         match convert(p, &input.ty, value) {
             Ok(c) => {
                 if !in_range(&c, &input.range) {

@@ -52,7 +52,7 @@ use std::sync::Arc;
 use ed25519_dalek::VerifyingKey;
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
-use waymark_check::{FsLoader, Loader, MemoryLoader, hir};
+use waymark_check::{FsLoader, MemoryLoader, hir};
 use waymark_diagnostics::Diagnostic;
 use waymark_eval::{Facts, Loaded};
 use waymark_ir::program::{ConstVal, Program, Ty};
@@ -62,6 +62,7 @@ pub use facts::{FactError, FactErrorKind, FactErrors};
 pub use stream::CaseStream;
 pub use testing::{TestOutcome, TestReport};
 pub use waymark_check::hir as checked;
+pub use waymark_compile::Limits as CompileLimits;
 pub use waymark_diagnostics as diagnostics;
 pub use waymark_eval::Facts as CaseFacts;
 pub use waymark_eval::Scratch;
@@ -110,6 +111,36 @@ struct Inner {
     warnings: Vec<Diagnostic>,
     profile: Option<String>,
     artifact: Option<artifact::ArtifactInfo>,
+    limits: Limits,
+}
+
+/// Bounds on what Waymark accepts, so that a hostile or runaway ruleset or case is refused
+/// with an error instead of exhausting the memory or stack of the system that embeds it.
+/// The defaults are generous: the reference rulesets use a small fraction of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest total size of a ruleset's files (root and imports) given as text, in bytes.
+    pub max_source_bytes: usize,
+    /// How deeply formulas may nest, and how large the compiled program may grow.
+    pub compile: CompileLimits,
+    /// Most JSON values in one case's facts (every field, list item and nested value).
+    pub max_fact_values: usize,
+    /// Most items in one list fact.
+    pub max_list_len: usize,
+    /// Longest text fact, in bytes.
+    pub max_text_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_source_bytes: 8 * 1024 * 1024,
+            compile: CompileLimits::default(),
+            max_fact_values: 10_000,
+            max_list_len: 1_000,
+            max_text_bytes: 64 * 1024,
+        }
+    }
 }
 
 thread_local! {
@@ -120,32 +151,62 @@ impl Ruleset {
     /// Checks and compiles a ruleset file and its imports from disk.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Ruleset, Diagnostics> {
         let check = waymark_check::check_path(path.as_ref(), &FsLoader);
-        Ruleset::from_check(check, &FsLoader, path.as_ref())
+        Ruleset::from_check(check, &Limits::default())
     }
 
     /// Checks and compiles a ruleset from in-memory files: the root's path, and every file
     /// (root and imports) as path and text.
     pub fn from_sources(root: &str, files: &[(String, String)]) -> Result<Ruleset, Diagnostics> {
+        Ruleset::from_sources_with(root, files, &Limits::default())
+    }
+
+    /// [`Ruleset::from_sources`] within explicit [`Limits`]: text over the size limit, a
+    /// formula nested too deeply or a program too large is refused with a diagnostic, and
+    /// the rules keep the limits for the facts they are given later.
+    pub fn from_sources_with(
+        root: &str,
+        files: &[(String, String)],
+        limits: &Limits,
+    ) -> Result<Ruleset, Diagnostics> {
+        let total: usize = files.iter().map(|(_, t)| t.len()).sum();
+        if total > limits.max_source_bytes {
+            return Err(Diagnostics(vec![
+                Diagnostic::new(
+                    waymark_diagnostics::Code::LimitExceeded,
+                    format!(
+                        "the ruleset's files hold {total} bytes, more than the limit of {} bytes",
+                        limits.max_source_bytes
+                    ),
+                )
+                .with_primary(
+                    waymark_diagnostics::Span::new(0, 0),
+                    "the ruleset starts here",
+                ),
+            ]));
+        }
         let loader = MemoryLoader::new(
             files
                 .iter()
                 .map(|(p, t)| (std::path::PathBuf::from(p), t.clone())),
         );
         let check = waymark_check::check_path(Path::new(root), &loader);
-        Ruleset::from_check(check, &loader, Path::new(root))
+        Ruleset::from_check(check, limits)
     }
 
-    fn from_check(
-        check: waymark_check::Check,
-        _loader: &dyn Loader,
-        _root: &Path,
-    ) -> Result<Ruleset, Diagnostics> {
+    fn from_check(check: waymark_check::Check, limits: &Limits) -> Result<Ruleset, Diagnostics> {
         let mut diagnostics = check.diagnostics;
         let Some(hir) = check.ruleset else {
             return Err(Diagnostics(diagnostics));
         };
-        let program = match waymark_compile::compile(&hir) {
+        let program = match waymark_compile::compile_with(&hir, &limits.compile) {
             Ok(p) => p,
+            Err(e) if e.limit => {
+                diagnostics.push(
+                    Diagnostic::new(waymark_diagnostics::Code::LimitExceeded, e.message)
+                        .with_help("split the ruleset, or name parts of a long formula with `let`"),
+                );
+                return Err(Diagnostics(diagnostics));
+            }
             Err(e) => {
                 diagnostics.push(Diagnostic::new(
                     waymark_diagnostics::Code::BadCall,
@@ -173,6 +234,7 @@ impl Ruleset {
                 warnings: diagnostics,
                 profile: None,
                 artifact: None,
+                limits: *limits,
             }),
         })
     }
@@ -262,6 +324,7 @@ impl Ruleset {
             warnings: self.inner.warnings.clone(),
             profile: self.inner.profile.clone(),
             artifact: self.inner.artifact.clone(),
+            limits: self.inner.limits,
         };
         f(&mut inner);
         Ruleset {
@@ -276,6 +339,17 @@ impl Ruleset {
 
     pub(crate) fn with_artifact(&self, info: artifact::ArtifactInfo) -> Ruleset {
         self.rebuilt(self.inner.loaded.clone(), |i| i.artifact = Some(info))
+    }
+
+    /// The same rules, reading facts within other [`Limits`] (the compile limits apply
+    /// only when rules are built).
+    pub fn with_limits(&self, limits: Limits) -> Ruleset {
+        self.rebuilt(self.inner.loaded.clone(), |i| i.limits = limits)
+    }
+
+    /// The limits facts are read within.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
     /// The agency profile in force, if any.
@@ -364,7 +438,7 @@ impl Ruleset {
 
     /// Reads a case's facts from JSON, reporting every problem.
     pub fn facts_from_json(&self, json: &Json) -> Result<Facts, FactErrors> {
-        facts::from_json(self.program(), json)
+        facts::from_json(self.program(), json, &self.inner.limits)
     }
 
     /// Evaluates facts with a scratch area of your own (the fastest path: no allocation

@@ -73,6 +73,7 @@ impl<'r> CaseStream<'r> {
                 program: p,
                 names: &self.names,
                 facts: &mut self.facts,
+                limits: self.rules.limits(),
             };
             seed.deserialize(&mut de).is_ok() && de.end().is_ok()
         };
@@ -139,6 +140,7 @@ struct FactsSeed<'a> {
     program: &'a Program,
     names: &'a HashMap<&'a str, usize>,
     facts: &'a mut Facts,
+    limits: &'a crate::Limits,
 }
 
 #[derive(Debug)]
@@ -173,7 +175,9 @@ impl<'de> Visitor<'de> for FactsSeed<'_> {
             };
             match &input.ty {
                 Ty::List(inner) if matches!(**inner, Ty::Date) => {
-                    let dates = map.next_value_seed(DatesSeed)?;
+                    let dates = map.next_value_seed(DatesSeed {
+                        max: self.limits.max_list_len,
+                    })?;
                     self.facts.set_list(i, dates);
                 }
                 ty => {
@@ -264,7 +268,11 @@ impl<'de> Visitor<'de> for ScalarSeed<'_> {
     }
 }
 
-struct DatesSeed;
+/// A list of dates, at most `max` long (a longer list falls back to the full path, which
+/// reports the limit).
+struct DatesSeed {
+    max: usize,
+}
 
 impl<'de> DeserializeSeed<'de> for DatesSeed {
     type Value = Vec<Val>;
@@ -280,8 +288,11 @@ impl<'de> Visitor<'de> for DatesSeed {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Val>, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(self.max));
         while let Some(s) = seq.next_element::<&'de str>()? {
+            if out.len() >= self.max {
+                return Err(serde::de::Error::custom(Fallback));
+            }
             out.push(
                 Date::parse(s)
                     .map(Val::Date)
