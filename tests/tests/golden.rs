@@ -105,6 +105,32 @@ fn check_missing_file() {
         .unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// A ruleset past the limits of the system loading it (here formulas at most 4 deep) is
+/// refused by the compiler, not the checker, so its case is written here.
+#[test]
+fn compile_over_a_limit() {
+    let path = data_dir().join("generated/limit_exceeded.wm");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let limits = waymark::Limits {
+        compile: waymark::CompileLimits {
+            max_expr_depth: 4,
+            ..waymark::CompileLimits::default()
+        },
+        ..waymark::Limits::default()
+    };
+    let name = "tests/data/generated/limit_exceeded.wm".to_string();
+    let refused = match waymark::Ruleset::from_sources_with(&name, &[(name.clone(), text)], &limits)
+    {
+        Ok(_) => panic!("a formula 6 deep compiled under a limit of 4"),
+        Err(d) => d.0,
+    };
+    expect_file(
+        &data_dir().join("generated/limit_exceeded.diag"),
+        &render_all(&refused, false),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
 #[test]
 fn fmt() {
     let mut failures = Failures::new();

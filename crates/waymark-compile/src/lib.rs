@@ -20,6 +20,8 @@ pub struct CompileError {
     pub message: String,
     /// True when a limit was exceeded rather than a construct unsupported.
     pub limit: bool,
+    /// Where in the rules, when one place is to blame.
+    pub loc: Option<hir::Loc>,
 }
 
 impl CompileError {
@@ -27,6 +29,7 @@ impl CompileError {
         CompileError {
             message,
             limit: false,
+            loc: None,
         }
     }
 
@@ -34,6 +37,7 @@ impl CompileError {
         CompileError {
             message,
             limit: true,
+            loc: None,
         }
     }
 }
@@ -576,10 +580,12 @@ impl<'a> Compiler<'a> {
     /// deeper than the limit.
     fn expr(&mut self, e: &hir::Expr) -> Result<Slot, CompileError> {
         if self.depth >= self.limits.max_expr_depth {
-            return Err(CompileError::limit(format!(
+            let mut err = CompileError::limit(format!(
                 "a formula is nested more than {} deep",
                 self.limits.max_expr_depth
-            )));
+            ));
+            err.loc = Some(e.loc);
+            return Err(err);
         }
         self.depth += 1;
         let slot = self.expr_inner(e);

@@ -201,10 +201,14 @@ impl Ruleset {
         let program = match waymark_compile::compile_with(&hir, &limits.compile) {
             Ok(p) => p,
             Err(e) if e.limit => {
-                diagnostics.push(
-                    Diagnostic::new(waymark_diagnostics::Code::LimitExceeded, e.message)
-                        .with_help("split the ruleset, or name parts of a long formula with `let`"),
-                );
+                let mut d = Diagnostic::new(waymark_diagnostics::Code::LimitExceeded, e.message)
+                    .with_help("split the ruleset, or name parts of a long formula with `let`");
+                if let Some(loc) = e.loc
+                    && let Some(file) = hir.files.get(loc.file.0 as usize)
+                {
+                    d = d.with_primary(loc.span, "too deep here").in_file(file);
+                }
+                diagnostics.push(d);
                 return Err(Diagnostics(diagnostics));
             }
             Err(e) => {
