@@ -8,6 +8,7 @@ mod cmd;
 mod pin;
 mod prop;
 mod select;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -270,6 +271,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<std::path::PathBuf>,
     },
+    /// Serve every ruleset under some folders over HTTP: decisions (byte for byte what
+    /// `eval --format json` prints), checks, tests, diffs and impact, for case systems and
+    /// the workbench page. Reloads on SIGHUP; stops on SIGTERM after the requests in flight.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -385,6 +390,7 @@ fn main() -> ExitCode {
             out,
         } => pin::synth(&ruleset, &select, n, seed, groups.as_deref(), out.as_ref()),
         Command::Doc { paths, out, check } => cmd::doc(&paths, out.as_deref(), check),
+        Command::Serve(args) => serve::serve(args),
     };
     ExitCode::from(code)
 }
