@@ -390,6 +390,15 @@ def main():
     p("  host, which is the decision itself.")
     p()
 
+    serve = os.path.join(HERE, "..", "serve-load.md")
+    if os.path.exists(serve):
+        p("## The decision service under load")
+        p()
+        p("`POST /v1/rulesets/marac.referral/evaluate` on `waymark serve` (`scripts/bench-serve`):")
+        p()
+        p(open(serve).read().rstrip())
+        p()
+
     mw = main_workspace_table()
     if mw:
         p("## Main-workspace figures")

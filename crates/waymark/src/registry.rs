@@ -227,12 +227,27 @@ impl Registry {
             }
             for i in 0..versions.len().saturating_sub(1) {
                 let (a, b) = (versions[i], versions[i + 1]);
-                let (Some(end), Some(next)) = (ends[i], b.from) else {
-                    continue;
-                };
                 if a.rules.version() == b.rules.version() {
                     continue;
                 }
+                if a.from == b.from && a.until.is_none() {
+                    // Neither ends before the other starts: both are in force from that day.
+                    problems.push(PeriodProblem {
+                        kind: "overlap",
+                        id: id.clone(),
+                        severity: "error",
+                        message: format!(
+                            "versions {} and {} both start {} and are both in force from then",
+                            a.rules.version(),
+                            b.rules.version(),
+                            a.from.map_or("at the beginning".to_string(), |d| format!("on {d}"))
+                        ),
+                    });
+                    continue;
+                }
+                let (Some(end), Some(next)) = (ends[i], b.from) else {
+                    continue;
+                };
                 if end >= next {
                     problems.push(PeriodProblem {
                         kind: "overlap",

@@ -414,6 +414,36 @@ fn gaps_overlaps_and_duplicates_are_reported() {
 }
 
 #[test]
+fn two_open_ended_versions_starting_the_same_day_overlap() {
+    let t = Temp::new("same-day");
+    registry_with(
+        &t.0,
+        &[
+            ("1.0.0", "2024-04-01", None, 14),
+            ("1.1.0", "2024-04-01", None, 13),
+        ],
+    );
+    let (reg, _) = Registry::open(&t.0, None).unwrap();
+    let problems = reg.check_periods();
+    let kinds: Vec<&str> = problems.iter().map(|p| p.kind).collect();
+    assert_eq!(kinds, ["overlap"], "{problems:?}");
+    assert!(
+        problems[0]
+            .message
+            .contains("versions 1.0.0 and 1.1.0 both start on 2024-04-01"),
+        "{}",
+        problems[0].message
+    );
+    let e = reg
+        .as_of(
+            "marac.referral",
+            waymark_ir::Date::parse("2024-05-01").unwrap(),
+        )
+        .unwrap_err();
+    assert!(e.contains("overlap"), "{e}");
+}
+
+#[test]
 fn a_record_replays_identically_and_says_what_differs_when_it_does_not() {
     let rules = marac();
     let record = rules
