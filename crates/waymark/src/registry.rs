@@ -240,7 +240,8 @@ impl Registry {
                             "versions {} and {} both start {} and are both in force from then",
                             a.rules.version(),
                             b.rules.version(),
-                            a.from.map_or("at the beginning".to_string(), |d| format!("on {d}"))
+                            a.from
+                                .map_or("at the beginning".to_string(), |d| format!("on {d}"))
                         ),
                     });
                     continue;
