@@ -508,7 +508,7 @@ async fn openapi() -> Response {
 fn ty_json(p: &waymark::ir::Program, ty: &waymark::ir::Ty) -> Json {
     use waymark::ir::Ty;
     let enum_json = |e: u32| match p.enums.get(e as usize) {
-        Some(info) => json!({"enum": info.name, "values": info.variants}),
+        Some(info) => json!({"enum": info.name, "values": info.variants, "labels": info.labels}),
         None => json!({"enum": e}),
     };
     match ty {

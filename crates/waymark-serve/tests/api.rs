@@ -205,6 +205,16 @@ async fn loaded_rulesets_are_listed_described_and_shown() {
             .iter()
             .any(|o| o["name"] == "refer_marac")
     );
+    // Enum types carry their values' labels, in the values' order.
+    let level = info["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "risk_level")
+        .expect("the risk level output");
+    assert_eq!(level["type"]["enum"], "level", "{level}");
+    assert_eq!(level["type"]["values"][0], "standard", "{level}");
+    assert_eq!(level["type"]["labels"][0], "Standard", "{level}");
 
     // The schema is `waymark schema`'s.
     let (status, text) = get(format!("{MARAC}/schema")).await;
