@@ -130,6 +130,51 @@ impl Default for DiffOptions {
     }
 }
 
+/// Everything `waymark diff` reports about two versions: what changed in the text, what
+/// changes for cases, and whether no case is decided differently (proved).
+#[derive(Debug)]
+pub struct Comparison {
+    /// Declarations added, removed or changed.
+    pub structural: StructuralDiff,
+    /// Per output, the proof of equivalence or the region that changes, with examples.
+    pub behavioural: BehaviouralDiff,
+    /// True only when every shared output is proved equivalent and no output is added or
+    /// removed.
+    pub equivalent: bool,
+}
+
+/// Compares two versions, each with the parameter values it carries.
+pub fn compare(old: &waymark::Ruleset, new: &waymark::Ruleset, opts: &DiffOptions) -> Comparison {
+    let structural = structural_diff(old.checked(), new.checked());
+    let behavioural = behavioural_diff(old, &bound_params(old), new, &bound_params(new), opts);
+    let equivalent = behavioural.only_in_old.is_empty()
+        && behavioural.only_in_new.is_empty()
+        && behavioural
+            .outputs
+            .iter()
+            .all(|o| matches!(o.verdict, Verdict::Equivalent { .. }));
+    Comparison {
+        structural,
+        behavioural,
+        equivalent,
+    }
+}
+
+impl Comparison {
+    /// The report as JSON, as `waymark diff --format json` prints it and `POST /v1/diff`
+    /// answers: both versions' id, version, hash and parameters, then the comparison.
+    pub fn to_json(&self, old: &waymark::Ruleset, new: &waymark::Ruleset) -> serde_json::Value {
+        let side = |r: &waymark::Ruleset| serde_json::json!({"id": r.id(), "version": r.version(), "hash": r.hash(), "params": r.params_json()});
+        serde_json::json!({
+            "old": side(old),
+            "new": side(new),
+            "structural": self.structural,
+            "behavioural": self.behavioural,
+            "equivalent": self.equivalent,
+        })
+    }
+}
+
 /// The parameter values a loaded ruleset carries (defaults with a profile's and `--param`
 /// overrides), as the overrides [`behavioural_diff`] and [`gaps`] take.
 pub fn bound_params(

@@ -597,7 +597,6 @@ pub fn diff(
         (Ok(a), Ok(b)) => (a.rules, b.rules),
         (Err(c), _) | (_, Err(c)) => return c,
     };
-    let structural = waymark_analysis::structural_diff(a.checked(), b.checked());
     let mut opts = DiffOptions {
         random_cases: cases,
         ..DiffOptions::default()
@@ -613,34 +612,17 @@ pub fn diff(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let behaviour = waymark_analysis::behavioural_diff(
-        &a,
-        &waymark_analysis::bound_params(&a),
-        &b,
-        &waymark_analysis::bound_params(&b),
-        &opts,
-    );
+    let comparison = waymark_analysis::compare(&a, &b, &opts);
     bar.finish_and_clear();
-    let all_equivalent = behaviour.only_in_old.is_empty()
-        && behaviour.only_in_new.is_empty()
-        && behaviour
-            .outputs
-            .iter()
-            .all(|o| matches!(o.verdict, Verdict::Equivalent { .. }));
+    let all_equivalent = comparison.equivalent;
     if format == Format::Json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "old": {"id": a.id(), "version": a.version(), "hash": a.hash(), "params": a.params_json()},
-                "new": {"id": b.id(), "version": b.version(), "hash": b.hash(), "params": b.params_json()},
-                "structural": structural,
-                "behavioural": behaviour,
-                "equivalent": all_equivalent,
-            }))
-            .unwrap_or_default()
+            serde_json::to_string_pretty(&comparison.to_json(&a, &b)).unwrap_or_default()
         );
         return if all_equivalent { OK } else { FAILED };
     }
+    let (structural, behaviour) = (&comparison.structural, &comparison.behavioural);
     println!("{} {} → {} {}\n", a.id(), a.version(), b.id(), b.version());
     println!("What changed in the text");
     let groups = [

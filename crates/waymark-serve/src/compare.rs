@@ -167,35 +167,14 @@ pub(crate) async fn diff(State(app): State<Arc<App>>, headers: HeaderMap, body: 
 
 /// The JSON `waymark diff --format json` prints.
 fn diff_json(a: &Ruleset, b: &Ruleset, cases: u64, seed: Option<u64>) -> Json {
-    use waymark_analysis::{DiffOptions, Verdict};
-    let structural = waymark_analysis::structural_diff(a.checked(), b.checked());
-    let mut opts = DiffOptions {
+    let mut opts = waymark_analysis::DiffOptions {
         random_cases: usize::try_from(cases).unwrap_or(usize::MAX),
-        ..DiffOptions::default()
+        ..waymark_analysis::DiffOptions::default()
     };
     if let Some(s) = seed {
         opts.seed = s;
     }
-    let behaviour = waymark_analysis::behavioural_diff(
-        a,
-        &waymark_analysis::bound_params(a),
-        b,
-        &waymark_analysis::bound_params(b),
-        &opts,
-    );
-    let all_equivalent = behaviour.only_in_old.is_empty()
-        && behaviour.only_in_new.is_empty()
-        && behaviour
-            .outputs
-            .iter()
-            .all(|o| matches!(o.verdict, Verdict::Equivalent { .. }));
-    json!({
-        "old": {"id": a.id(), "version": a.version(), "hash": a.hash(), "params": a.params_json()},
-        "new": {"id": b.id(), "version": b.version(), "hash": b.hash(), "params": b.params_json()},
-        "structural": structural,
-        "behavioural": behaviour,
-        "equivalent": all_equivalent,
-    })
+    waymark_analysis::compare(a, b, &opts).to_json(a, b)
 }
 
 pub(crate) async fn impact(
