@@ -1006,7 +1006,7 @@ fn posted_only(json: &Json) -> Result<source::Posted, ApiError> {
 async fn check(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
     posted_work(&app, &headers, body, |set, json| {
         let posted = posted_only(&json)?;
-        let (check, _) = source::check(&posted, &set.files);
+        let check = source::check(&posted, &set.files);
         let ok = !check.has_errors();
         let diagnostics: Vec<Json> = check
             .diagnostics

@@ -2,7 +2,6 @@
 //! once, and posted rulesets (a root file's text, optional other files, parameters) whose
 //! imports not posted are found among the served folders' files, read-only.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -242,11 +241,10 @@ pub(crate) fn posted(f: &mut Fields<'_>) -> Option<Posted> {
     })
 }
 
-/// Reads posted files first, then the served folders' files; remembers every file read.
+/// Reads posted files first, then the served folders' files.
 struct Overlay<'a> {
     posted: &'a Posted,
     served: &'a HashMap<PathBuf, String>,
-    used: RefCell<Vec<(String, String)>>,
 }
 
 impl Loader for Overlay<'_> {
@@ -260,32 +258,14 @@ impl Loader for Overlay<'_> {
                 .get(&key)
                 .or_else(|| self.served.get(&key))
         };
-        match text {
-            Some(t) => {
-                let mut used = self.used.borrow_mut();
-                let name = key.display().to_string();
-                if !used.iter().any(|(n, _)| *n == name) {
-                    used.push((name, t.clone()));
-                }
-                Ok(t.clone())
-            }
-            None => Err("no such file among the posted files or the served rulesets".into()),
-        }
+        text.cloned()
+            .ok_or_else(|| "no such file among the posted files or the served rulesets".into())
     }
 }
 
-/// Checks a posted ruleset: every diagnostic, and the files it read.
-pub(crate) fn check(
-    posted: &Posted,
-    served: &HashMap<PathBuf, String>,
-) -> (waymark_check::Check, Vec<(String, String)>) {
-    let overlay = Overlay {
-        posted,
-        served,
-        used: RefCell::new(Vec::new()),
-    };
-    let check = waymark_check::check_path(&posted.path, &overlay);
-    (check, overlay.used.into_inner())
+/// Checks a posted ruleset: every diagnostic.
+pub(crate) fn check(posted: &Posted, served: &HashMap<PathBuf, String>) -> waymark_check::Check {
+    waymark_check::check_path(&posted.path, &Overlay { posted, served })
 }
 
 /// Compiles a posted ruleset with its parameters: 400 with every diagnostic or every
@@ -294,12 +274,13 @@ pub(crate) fn compile(
     posted: &Posted,
     served: &HashMap<PathBuf, String>,
 ) -> Result<Ruleset, ApiError> {
-    let (check, used) = check(posted, served);
-    if check.has_errors() {
-        return Err(ApiError::diagnostics(&check.diagnostics));
-    }
-    let root = posted.path.display().to_string();
-    let rules = Ruleset::from_sources(&root, &used).map_err(|d| ApiError::diagnostics(&d.0))?;
+    // Read and checked once: the check's diagnostics are the refusal when it has errors.
+    let rules = Ruleset::from_loader(
+        &posted.path,
+        &Overlay { posted, served },
+        &waymark::Limits::default(),
+    )
+    .map_err(|d| ApiError::diagnostics(&d.0))?;
     if posted.params.is_empty() {
         Ok(rules)
     } else {

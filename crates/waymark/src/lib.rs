@@ -193,6 +193,18 @@ impl Ruleset {
         Ruleset::from_check(check, limits)
     }
 
+    /// Checks and compiles the ruleset at `root`, reading it and its imports through
+    /// `loader` (for example posted text laid over files on disk), within `limits`. The
+    /// files are read and checked once.
+    pub fn from_loader(
+        root: impl AsRef<Path>,
+        loader: &dyn waymark_check::Loader,
+        limits: &Limits,
+    ) -> Result<Ruleset, Diagnostics> {
+        let check = waymark_check::check_path(root.as_ref(), loader);
+        Ruleset::from_check(check, limits)
+    }
+
     fn from_check(check: waymark_check::Check, limits: &Limits) -> Result<Ruleset, Diagnostics> {
         let mut diagnostics = check.diagnostics;
         let Some(hir) = check.ruleset else {
