@@ -51,7 +51,7 @@ fn color() -> bool {
 
 pub(crate) fn print_diagnostics(diags: &[Diagnostic], format: Format) {
     match format {
-        Format::Json => println!("{}", waymark_diagnostics::to_json(diags)),
+        Format::Json => outln!("{}", waymark_diagnostics::to_json(diags)),
         Format::Text => {
             let c = color();
             for d in diags {
@@ -101,7 +101,7 @@ pub fn check(paths: &[PathBuf], deny_warnings: bool, format: Format) -> u8 {
     let warnings = all.len() - errors + safety.len();
     print_diagnostics(&all, format);
     if format == Format::Json {
-        println!("{}", json!({ "safety": safety }));
+        outln!("{}", json!({ "safety": safety }));
     } else {
         for s in &safety {
             eprintln!(
@@ -201,7 +201,7 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> u8 {
     }
     if check_only {
         for f in &changed {
-            println!("would reformat {}", f.display());
+            outln!("would reformat {}", f.display());
         }
         if broken || !changed.is_empty() {
             FAILED
@@ -345,7 +345,7 @@ fn whole_case_error(message: String) -> waymark::FactError {
 
 fn report_fact_errors(errors: &[waymark::FactError], format: Format, line: Option<usize>) {
     if format == Format::Json {
-        println!("{}", json!({"errors": errors}));
+        outln!("{}", json!({"errors": errors}));
     }
     for e in errors {
         match line {
@@ -385,9 +385,9 @@ fn eval_one(
         Ok(d) => {
             match format {
                 Format::Json => {
-                    println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default())
+                    outln!("{}", serde_json::to_string_pretty(&d).unwrap_or_default())
                 }
-                Format::Text => print!("{}", render_decision(rules, &d)),
+                Format::Text => out!("{}", render_decision(rules, &d)),
             }
             OK
         }
@@ -398,6 +398,18 @@ fn eval_one(
         Err(e) => {
             eprintln!("error: {e}");
             FAILED
+        }
+    }
+}
+
+/// A failed write of decisions: to standard output, handled as every write there is
+/// (quietly when the reader has gone away); to a file, reported with the reason.
+fn cannot_write_decisions(out: Option<&Path>, e: &std::io::Error) -> u8 {
+    match out {
+        None => crate::exit_on_write_error(e),
+        Some(p) => {
+            eprintln!("error: cannot write decisions to `{}`: {e}", p.display());
+            USAGE
         }
     }
 }
@@ -486,15 +498,14 @@ fn eval_stream(
                     .map_err(std::io::Error::other)
             }
         };
-        if written.and_then(|_| writer.write_all(b"\n")).is_err() {
-            eprintln!("error: cannot write decisions");
-            return USAGE;
+        if let Err(e) = written.and_then(|_| writer.write_all(b"\n")) {
+            bar.finish_and_clear();
+            return cannot_write_decisions(out, &e);
         }
     }
     bar.finish_and_clear();
-    if writer.flush().is_err() {
-        eprintln!("error: cannot write decisions");
-        return USAGE;
+    if let Err(e) = writer.flush() {
+        return cannot_write_decisions(out, &e);
     }
     eprintln!(
         "{good} decision{}, {bad} bad line{}",
@@ -668,21 +679,21 @@ pub fn test(paths: &[PathBuf], format: Format, engine: EngineKind) -> u8 {
             }
         };
         if format == Format::Text && !report.tests.is_empty() {
-            println!("\nrunning {} tests in {}", report.tests.len(), f.display());
+            outln!("\nrunning {} tests in {}", report.tests.len(), f.display());
             for t in &report.tests {
-                println!(
+                outln!(
                     "test {} ... {}",
                     t.name,
                     if t.passed { "ok" } else { "FAILED" }
                 );
             }
             for t in report.tests.iter().filter(|t| !t.passed) {
-                println!("\n---- {} ({}:{}) ----", t.name, f.display(), t.line);
+                outln!("\n---- {} ({}:{}) ----", t.name, f.display(), t.line);
                 for (out, expected, actual) in &t.failures {
-                    println!("  {out}: expected {}, got {}", show(expected), show(actual));
+                    outln!("  {out}: expected {}, got {}", show(expected), show(actual));
                 }
                 if let Some(ex) = &t.explanation {
-                    println!(
+                    outln!(
                         "  explanation: {}",
                         serde_json::to_string(ex).unwrap_or_default()
                     );
@@ -694,12 +705,12 @@ pub fn test(paths: &[PathBuf], format: Format, engine: EngineKind) -> u8 {
         reports.push(json!({"file": f.display().to_string(), "report": report}));
     }
     if format == Format::Json {
-        println!(
+        outln!(
             "{}",
             json!({"passed": passed, "failed": failed, "files": reports})
         );
     } else {
-        println!(
+        outln!(
             "\ntest result: {}. {passed} passed, {failed} failed",
             if failed == 0 { "ok" } else { "FAILED" }
         );
@@ -710,7 +721,7 @@ pub fn test(paths: &[PathBuf], format: Format, engine: EngineKind) -> u8 {
 pub fn schema(path: &Path, select: &crate::select::Select) -> u8 {
     match select.open(path, Format::Text) {
         Ok(crate::select::Chosen { rules: r, .. }) => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&r.schema()).unwrap_or_default()
             );
@@ -739,7 +750,7 @@ pub fn doc(paths: &[PathBuf], out: Option<&Path>, check_only: bool) -> u8 {
         };
         let page = rules.doc_markdown();
         match out {
-            None => print!("{page}"),
+            None => out!("{page}"),
             Some(dir) => {
                 let target = dir.join(format!("{}.md", rules.id()));
                 let current = std::fs::read_to_string(&target).unwrap_or_default();
@@ -761,7 +772,7 @@ pub fn doc(paths: &[PathBuf], out: Option<&Path>, check_only: bool) -> u8 {
         }
     }
     for s in &stale {
-        println!(
+        outln!(
             "stale: {} (run `waymark doc rulesets --out docs/rulesets`)",
             s.display()
         );

@@ -4,6 +4,18 @@
 //! Exit codes: 0 success; 1 a problem with the rules, the facts or a test; 2 a usage or
 //! input/output problem.
 
+/// Like `print!`, but a closed standard output (the reader went away, as `waymark … | head`
+/// does) ends the program quietly instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::write_stdout(format_args!($($arg)*)) };
+}
+
+/// Like `println!`, with `out!`'s handling of a closed standard output.
+macro_rules! outln {
+    () => { $crate::write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod cmd;
 mod pin;
 mod prop;
@@ -275,6 +287,25 @@ enum Command {
     /// `eval --format json` prints), checks, tests, diffs and impact, for case systems and
     /// the workbench page. Reloads on SIGHUP; stops on SIGTERM after the requests in flight.
     Serve(serve::ServeArgs),
+}
+
+/// Writes to standard output. When the reader has gone away the program ends at once with
+/// success, as `cat` and `grep` do; any other failure to write ends it with exit code 2.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        exit_on_write_error(&e);
+    }
+}
+
+/// Ends the program after a failed write to standard output: quietly with success when the
+/// reader has gone away, otherwise with the reason and exit code 2.
+pub(crate) fn exit_on_write_error(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to standard output: {e}");
+    std::process::exit(2);
 }
 
 fn main() -> ExitCode {

@@ -46,7 +46,7 @@ pub fn build(ruleset: &Path, select: &Select, out: &Path, format: Format) -> u8 
     let info = loaded.artifact().cloned();
     let hash = info.as_ref().map(|i| i.hash.clone()).unwrap_or_default();
     match format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::json!({
                 "artifact": out.display().to_string(),
@@ -191,22 +191,22 @@ pub fn inspect(artifact: &Path, verify_key: Option<&Path>, format: Format) -> u8
         "usable": usable.as_ref().err().map_or(serde_json::Value::Bool(true), |e| serde_json::Value::String(e.to_string())),
     });
     match format {
-        Format::Json => println!("{summary}"),
+        Format::Json => outln!("{summary}"),
         Format::Text => {
-            println!(
+            outln!(
                 "{} {}  {}",
                 body.id,
                 body.version,
                 body.title.unwrap_or_default()
             );
-            println!(
+            outln!(
                 "  in force     from {} until {}",
                 body.effective_from.as_deref().unwrap_or("(no date)"),
                 body.effective_until.as_deref().unwrap_or("(open-ended)")
             );
-            println!("  hash         {}", info.hash);
-            println!("  source hash  {}", body.source_hash);
-            println!(
+            outln!("  hash         {}", info.hash);
+            outln!("  source hash  {}", body.source_hash);
+            outln!(
                 "  signed       {}",
                 match (&info.signed_by, &key) {
                     (Some(k), Some(_)) => format!("by {k} (verified)"),
@@ -214,11 +214,11 @@ pub fn inspect(artifact: &Path, verify_key: Option<&Path>, format: Format) -> u8
                     (None, _) => "no".to_string(),
                 }
             );
-            println!("  built by     {} (format {})", body.compiler, body.format);
+            outln!("  built by     {} (format {})", body.compiler, body.format);
             if let Some(p) = &body.profile {
-                println!("  profile      {p}");
+                outln!("  profile      {p}");
             }
-            println!(
+            outln!(
                 "  files        {}",
                 body.sources
                     .iter()
@@ -227,8 +227,8 @@ pub fn inspect(artifact: &Path, verify_key: Option<&Path>, format: Format) -> u8
                     .join(", ")
             );
             match &usable {
-                Ok(_) => println!("  usable here  yes"),
-                Err(e) => println!("  usable here  no: {e}"),
+                Ok(_) => outln!("  usable here  yes"),
+                Err(e) => outln!("  usable here  no: {e}"),
             }
         }
     }
@@ -265,7 +265,7 @@ pub fn check_registry(dir: &Path, verify_key: Option<&Path>, format: Format) -> 
                     })
                 })
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::json!({
                     "versions": versions,
@@ -276,9 +276,9 @@ pub fn check_registry(dir: &Path, verify_key: Option<&Path>, format: Format) -> 
         }
         Format::Text => {
             for id in registry.ids() {
-                println!("{id}");
+                outln!("{id}");
                 for e in registry.versions(&id) {
-                    println!(
+                    outln!(
                         "  {:<10} from {:<12} until {:<12} {}",
                         e.rules.version(),
                         e.from.map_or("-".into(), |d| d.to_string()),
@@ -387,13 +387,13 @@ pub fn replay(
         }
     };
     match format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&replay).unwrap_or_default()
         ),
         Format::Text => {
             if replay.identical {
-                println!(
+                outln!(
                     "identical: {} {} gives the recorded decision{}",
                     replay.replayed_with.id,
                     replay.replayed_with.version,
@@ -404,14 +404,14 @@ pub fn replay(
                     }
                 );
             } else {
-                println!(
+                outln!(
                     "DIFFERENT: replaying with {} {} ({}) does not give the recorded decision",
                     replay.replayed_with.id,
                     replay.replayed_with.version,
                     replay.replayed_with.hash
                 );
                 for d in &replay.differences {
-                    println!("  {}: recorded {}, now {}", d.field, d.recorded, d.replayed);
+                    outln!("  {}: recorded {}, now {}", d.field, d.recorded, d.replayed);
                 }
             }
         }
@@ -503,7 +503,7 @@ pub fn impact(
         Table::Csv => impact::render_csv(&report),
         Table::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
     };
-    print!("{text}");
+    out!("{text}");
     if report.cases == 0 {
         eprintln!("error: no case could be evaluated");
         return FAILED;
@@ -576,6 +576,7 @@ pub fn synth(
             }
             OK
         }
+        Err(synth::SynthError::Io(e)) if out.is_none() => crate::exit_on_write_error(&e),
         Err(e) => {
             eprintln!("error: {e}");
             USAGE
@@ -616,15 +617,15 @@ pub fn diff(
     bar.finish_and_clear();
     let all_equivalent = comparison.equivalent;
     if format == Format::Json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&comparison.to_json(&a, &b)).unwrap_or_default()
         );
         return if all_equivalent { OK } else { FAILED };
     }
     let (structural, behaviour) = (&comparison.structural, &comparison.behavioural);
-    println!("{} {} → {} {}\n", a.id(), a.version(), b.id(), b.version());
-    println!("What changed in the text");
+    outln!("{} {} → {} {}\n", a.id(), a.version(), b.id(), b.version());
+    outln!("What changed in the text");
     let groups = [
         ("header", &structural.meta),
         ("enum", &structural.enums),
@@ -649,10 +650,10 @@ pub fn diff(
                 format!(" {}", c.aspect)
             };
             match (&c.before, &c.after) {
-                (Some(x), Some(y)) => println!("  {kind:<8} {what} {}{aspect}: {x} → {y}", c.name),
-                (None, Some(y)) => println!("  {kind:<8} {what} {}{aspect}: {y}", c.name),
-                (Some(x), None) => println!("  {kind:<8} {what} {}{aspect}: was {x}", c.name),
-                (None, None) => println!("  {kind:<8} {what} {}{aspect}", c.name),
+                (Some(x), Some(y)) => outln!("  {kind:<8} {what} {}{aspect}: {x} → {y}", c.name),
+                (None, Some(y)) => outln!("  {kind:<8} {what} {}{aspect}: {y}", c.name),
+                (Some(x), None) => outln!("  {kind:<8} {what} {}{aspect}: was {x}", c.name),
+                (None, None) => outln!("  {kind:<8} {what} {}{aspect}", c.name),
             }
         }
     }
@@ -660,23 +661,23 @@ pub fn diff(
     for (name, va) in &pa {
         if let Some(vb) = pb.get(name).filter(|vb| *vb != va) {
             any = true;
-            println!("  in force parameter {name}: {va} → {vb}");
+            outln!("  in force parameter {name}: {va} → {vb}");
         }
     }
     if !any {
-        println!("  nothing");
+        outln!("  nothing");
     }
-    println!("\nWhat changes for cases");
+    outln!("\nWhat changes for cases");
     for name in &behaviour.only_in_old {
-        println!("  {name}: only in the old version");
+        outln!("  {name}: only in the old version");
     }
     for name in &behaviour.only_in_new {
-        println!("  {name}: only in the new version");
+        outln!("  {name}: only in the new version");
     }
     for o in &behaviour.outputs {
         match &o.verdict {
             Verdict::Equivalent { proof, .. } => {
-                println!("  {}: the same for every case (proved: {proof})", o.output)
+                outln!("  {}: the same for every case (proved: {proof})", o.output)
             }
             Verdict::Differs {
                 patterns_text,
@@ -684,15 +685,15 @@ pub fn diff(
                 summary,
                 ..
             } => {
-                println!(
+                outln!(
                     "  {}: DIFFERENT in {patterns_text} answer patterns",
                     o.output
                 );
                 for s in summary {
-                    println!("      {s}");
+                    outln!("      {s}");
                 }
                 for e in examples {
-                    println!(
+                    outln!(
                         "      for example {} gives {} before and {} after",
                         serde_json::to_string(&e.facts).unwrap_or_default(),
                         e.old,
@@ -701,26 +702,28 @@ pub fn diff(
                 }
             }
             Verdict::Inconclusive { reason } => {
-                println!("  {}: not proved either way: {reason}", o.output);
+                outln!("  {}: not proved either way: {reason}", o.output);
             }
         }
         if let Some(n) = o.random_differed {
-            println!("      random search: {n} differing cases found");
+            outln!("      random search: {n} differing cases found");
         }
     }
     if !behaviour.atoms.is_empty() {
-        println!(
+        outln!(
             "\nConditions on dates and lists were compared as wholes ({}); a difference is only reported once a real case shows it.",
             behaviour.atoms.len()
         );
     }
     if let Some(r) = &behaviour.random_search {
-        println!(
+        outln!(
             "Random search (seed {}): {} cases tried, {} refused by one version.",
-            r.seed, r.tried, r.refused
+            r.seed,
+            r.tried,
+            r.refused
         );
     }
-    println!(
+    outln!(
         "\n{}",
         if all_equivalent {
             "Equivalent: no case is decided differently (proved)."

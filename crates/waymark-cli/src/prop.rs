@@ -71,7 +71,7 @@ pub fn prop(paths: &[PathBuf], cases: usize, seed: u64, format: Format) -> u8 {
         if format == Format::Text && !reports.is_empty() {
             let title = format!("{name} ({} {})", rules.id(), rules.version());
             let text = waymark_testkit::render_text(&title, &reports);
-            bar.suspend(|| println!("{text}"));
+            bar.suspend(|| outln!("{text}"));
         }
         results.push(json!({
             "file": name,
@@ -82,11 +82,11 @@ pub fn prop(paths: &[PathBuf], cases: usize, seed: u64, format: Format) -> u8 {
     }
     bar.finish_and_clear();
     match format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             json!({"held": held, "broken": broken, "cases": cases, "seed": seed, "files": results})
         ),
-        Format::Text => println!(
+        Format::Text => outln!(
             "property result: {}. {held} held, {broken} broken (seed {seed})",
             if broken == 0 { "ok" } else { "FAILED" }
         ),

@@ -76,3 +76,47 @@ fn exit_codes_follow_the_contract() {
     // A clean library checks with warnings denied; tests pass.
     assert_eq!(waymark(&["check", "--deny", "warnings", "rulesets/"]).0, 0);
 }
+
+/// `waymark doc … | head -1` closes the pipe before the page is written: the command ends
+/// quietly with success, as `cat` does, instead of panicking on the failed write.
+#[test]
+fn a_closed_standard_output_ends_the_command_quietly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = std::env::temp_dir().join(format!("waymark-cli-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let case =
+        std::fs::read_to_string(root.join("examples/cases/sc02-thirteen-ticks.json")).unwrap();
+    let line =
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&case).unwrap()).unwrap();
+    let cases = dir.join("cases.jsonl");
+    std::fs::write(&cases, format!("{line}\n").repeat(2000)).unwrap();
+    let cases = cases.to_string_lossy().into_owned();
+    for args in [
+        &["doc", "rulesets/marac/referral.wm"][..],
+        &["check", "--format", "json", "rulesets/marac/referral.wm"][..],
+        &[
+            "eval",
+            "rulesets/marac/referral.wm",
+            "--facts",
+            "examples/cases/sc02-thirteen-ticks.json",
+            "--explain",
+        ][..],
+        // Streams larger than a pipe holds: synthetic cases, and decisions on them.
+        &["synth", "rulesets/marac/referral.wm", "-n", "2000"][..],
+        &["eval", "rulesets/marac/referral.wm", "--cases", &cases][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_waymark"))
+            .args(args)
+            .current_dir(&root)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the command has read its ruleset, let alone written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
