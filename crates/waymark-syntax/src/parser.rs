@@ -794,6 +794,19 @@ impl Lower {
         }
     }
 
+    /// The two ends of `q1..q24`. The grammar requires both; were one missing, it would be an
+    /// empty name at `span`, which the checker reports as unknown.
+    fn name_range(&self, p: Pair<'_, Rule>, span: Span) -> (Ident, Ident) {
+        let mut ids = p.into_inner().map(|i| self.ident(i));
+        let empty = || Ident {
+            name: String::new(),
+            span,
+        };
+        let from = ids.next().unwrap_or_else(empty);
+        let to = ids.next().unwrap_or_else(empty);
+        (from, to)
+    }
+
     fn path(&self, p: Pair<'_, Rule>) -> Path {
         let span = self.span(&p);
         let segments = p.into_inner().map(|s| self.ident(s)).collect();
@@ -1599,19 +1612,8 @@ impl Lower {
                     if let Some(t) = c.into_inner().next() {
                         target = Some(match t.as_rule() {
                             Rule::name_range => {
-                                let mut ids = t
-                                    .into_inner()
-                                    .map(|i| self.ident(i))
-                                    .collect::<Vec<_>>()
-                                    .into_iter();
-                                let empty = Ident {
-                                    name: String::new(),
-                                    span,
-                                };
-                                FactTarget::Range(
-                                    ids.next().unwrap_or(empty.clone()),
-                                    ids.next().unwrap_or(empty),
-                                )
+                                let (from, to) = self.name_range(t, span);
+                                FactTarget::Range(from, to)
                             }
                             _ => FactTarget::Name(self.path(t)),
                         });
@@ -1736,20 +1738,8 @@ impl Lower {
             .map(|i| match i.as_rule() {
                 Rule::name_range => {
                     let span = self.span(&i);
-                    let mut ids = i
-                        .into_inner()
-                        .map(|x| self.ident(x))
-                        .collect::<Vec<_>>()
-                        .into_iter();
-                    let empty = Ident {
-                        name: String::new(),
-                        span,
-                    };
-                    ListItem::Range(
-                        ids.next().unwrap_or(empty.clone()),
-                        ids.next().unwrap_or(empty),
-                        span,
-                    )
+                    let (from, to) = self.name_range(i, span);
+                    ListItem::Range(from, to, span)
                 }
                 _ => ListItem::Expr(self.expr(i)),
             })
