@@ -825,11 +825,13 @@ async fn evaluate(
     body: Body,
 ) -> Response {
     answer(&app, async {
+        // An unknown ruleset is a 404 whatever the body holds, as for a batch.
+        let set = app.set();
+        set.versions(&id)?;
         let bytes = read_body(body, &headers, app.config.body_limit).await?;
         let json: Json = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::bad_json("the request body", &e))?;
         let req = eval_request(json)?;
-        let set = app.set();
         let out = evaluate_one(&app, &set, &id, req, bytes.len(), true).await?;
         if let (Some(line), Some(writer)) = (out.record, &app.records) {
             writer

@@ -124,6 +124,10 @@ async fn bad_requests_get_the_documented_status_and_every_problem() {
     .await;
     assert_eq!(status, 404);
     assert_eq!(e["error"], "not_found");
+    // Whatever the body: a ruleset that is not there is not there.
+    let (status, e) = post(&http, format!("{base}/v1/rulesets/nope/evaluate"), "{").await;
+    assert_eq!(status, 404, "{e}");
+    assert_eq!(e["error"], "not_found");
     let (status, _) = post(
         &http,
         url.clone(),
