@@ -33,6 +33,9 @@ use serde_json::{Value as Json, json};
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 const TAB: &str = "\u{E004}";
+/// WebDriver's Control key: held down until `NULL`.
+const CONTROL: &str = "\u{E009}";
+const NULL: &str = "\u{E000}";
 const ENTER: &str = "\u{E007}";
 const SPACE: &str = " ";
 const BACKSPACE: &str = "\u{E003}";
@@ -620,6 +623,27 @@ fn a_policy_officer_changes_the_marac_threshold_and_sees_what_it_does() {
         b.until(
             "the error to go",
             "!document.querySelector('.editor-line-number.has-error')",
+        )
+        .await;
+        // Ctrl+Z takes "Undo all edits" back, mistake and all; Ctrl+Y puts it again.
+        b.js("document.querySelector('.editor-input').focus();")
+            .await;
+        b.keys(&format!("{CONTROL}z{NULL}")).await;
+        b.until(
+            "Ctrl+Z to bring the edits back",
+            &format!(
+                "document.querySelector('.editor-line-number.has-error[data-line=\"{line}\"]')"
+            ),
+        )
+        .await;
+        b.keys(&format!("{CONTROL}y{NULL}")).await;
+        b.until(
+            "Ctrl+Y to undo the edits again",
+            &format!(
+                "!document.querySelector('.editor-line-number.has-error') \
+                 && document.querySelector('.editor-input').value === {}",
+                json!(source)
+            ),
         )
         .await;
         b.css("#format").await.click().await.unwrap();

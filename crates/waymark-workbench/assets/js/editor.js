@@ -4,12 +4,17 @@
 //
 // The text area does the typing, selection, undo and keyboard work; the coloured copy
 // behind it only shows. Tab moves to the next control, as everywhere on the page.
+//
+// Whole-text replacements the page makes (Format, Undo all edits) are kept on a stack of
+// their own, so that Ctrl+Z (Cmd+Z) takes them back and Ctrl+Shift+Z or Ctrl+Y puts them
+// again, beside the text area's own undo of typing.
 
 import { h, replace, uid } from "./dom.js";
 import { paint } from "./highlight.js";
 
 const LINE_HEIGHT = 20;
 const PADDING = 8;
+const UNDO_DEPTH = 50;
 
 export class Editor {
   /**
@@ -47,6 +52,47 @@ export class Editor {
       this.onInput(this.textarea.value);
     });
     this.textarea.addEventListener("scroll", () => this.syncScroll());
+    this.replaced = [];
+    this.restored = [];
+    this.textarea.addEventListener("keydown", (e) => this.undoKey(e));
+  }
+
+  /**
+   * Replaces the whole text as an edit of the user's: Ctrl+Z gives the old text back.
+   * Returns false when the text was already this.
+   */
+  replaceAll(text) {
+    const before = this.textarea.value;
+    if (text === before) return false;
+    this.replaced.push({ before, after: text });
+    if (this.replaced.length > UNDO_DEPTH) this.replaced.shift();
+    this.restored = [];
+    this.setValue(text);
+    this.onInput(text);
+    return true;
+  }
+
+  /** Ctrl+Z right after a replacement takes it back; Ctrl+Shift+Z or Ctrl+Y puts it again. */
+  undoKey(e) {
+    if (!(e.ctrlKey || e.metaKey) || e.altKey || this.textarea.readOnly) return;
+    const key = e.key.toLowerCase();
+    const undo = key === "z" && !e.shiftKey;
+    const redo = (key === "z" && e.shiftKey) || key === "y";
+    const [from, to, side] = undo
+      ? [this.replaced, this.restored, "after"]
+      : redo
+        ? [this.restored, this.replaced, "before"]
+        : [];
+    if (!from) return;
+    const step = from.at(-1);
+    // Only when the text is as the replacement left it; otherwise the text area undoes typing.
+    if (!step || step[side] !== this.textarea.value) return;
+    e.preventDefault();
+    from.pop();
+    to.push(step);
+    const text = undo ? step.before : step.after;
+    this.setValue(text);
+    this.onInput(text);
   }
 
   get value() {

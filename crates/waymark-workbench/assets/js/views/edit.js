@@ -216,9 +216,8 @@ export async function renderEdit(root, { session: s, app, onCleanup }) {
             formatMsg.textContent = "The text already has the standard layout.";
           } else {
             editor.textarea.focus();
-            editor.setValue(formatted);
-            s.setSource(formatted);
-            formatMsg.textContent = "Laid out in the standard way.";
+            editor.replaceAll(formatted);
+            formatMsg.textContent = "Laid out in the standard way. Ctrl+Z puts the old layout back.";
           }
         } catch (e) {
           formatMsg.textContent = `The text cannot be laid out until its errors are fixed (${e.problems ? e.problems.length : 1} found).`;
@@ -234,9 +233,8 @@ export async function renderEdit(root, { session: s, app, onCleanup }) {
       id: "undo-edits",
       onclick: () => {
         editor.textarea.focus();
-        editor.setValue(s.published.source);
-        s.setSource(s.published.source);
-        app.announce("Your edits were undone: the text is the published one again.");
+        editor.replaceAll(s.published.source);
+        app.announce("Your edits were undone: the text is the published one again. Ctrl+Z brings them back.");
       },
     },
     "Undo all edits",
@@ -265,7 +263,7 @@ export async function renderEdit(root, { session: s, app, onCleanup }) {
         h(
           "p",
           { id: "editor-help", class: "muted" },
-          "The text is checked as you type. A mark beside a line number shows a problem on that line; the list below the text says what is wrong. Tab moves to the next control; indent with spaces.",
+          "The text is checked as you type. A mark beside a line number shows a problem on that line; the list below the text says what is wrong. Ctrl+Z also takes back Format and Undo all edits. Tab moves to the next control; indent with spaces.",
         ),
         problems,
       ),
