@@ -191,18 +191,12 @@ impl Ruleset {
                 text: t.clone(),
             })
             .collect();
-        let recipe = Recipe {
-            origin: Origin::Sources {
+        Ruleset::fresh(
+            component,
+            Origin::Sources {
                 files: Arc::new(files),
                 root: root.to_string(),
             },
-            params: Vec::new(),
-        };
-        Ruleset::make(
-            component,
-            Arc::new(Mutex::new(Slot::default())),
-            recipe,
-            None,
         )
     }
 
@@ -220,11 +214,19 @@ impl Ruleset {
         bytes: &[u8],
         key: Option<&waymark::artifact::VerifyingKey>,
     ) -> Result<Ruleset, Error> {
-        let recipe = Recipe {
-            origin: Origin::Artifact {
+        Ruleset::fresh(
+            component,
+            Origin::Artifact {
                 bytes: Arc::new(bytes.to_vec()),
                 key: key.map(|k| k.to_bytes()),
             },
+        )
+    }
+
+    /// Builds a ruleset from `origin`, with no parameters set, in an instance of its own.
+    fn fresh(component: Component, origin: Origin) -> Result<Ruleset, Error> {
+        let recipe = Recipe {
+            origin,
             params: Vec::new(),
         };
         Ruleset::make(

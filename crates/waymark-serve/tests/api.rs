@@ -12,10 +12,8 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{client, config, root, sc02, serve, waymark};
+use common::{MARAC, client, config, get_json, root, sc02, serve, waymark};
 use serde_json::{Value as Json, json};
-
-const MARAC: &str = "/v1/rulesets/marac.referral";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evaluate_is_byte_for_byte_what_waymark_eval_prints() {
@@ -359,14 +357,7 @@ async fn posted_rulesets_are_checked_tested_formatted_and_documented() {
     )
     .await;
     assert_eq!(status, 200);
-    let loaded: Json = http
-        .get(format!("{base}{MARAC}/doc"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let loaded: Json = get_json(&http, format!("{base}{MARAC}/doc")).await;
     assert_eq!(body["markdown"], loaded["markdown"]);
 
     // Posted files win over served ones; a path outside the folders is refused.
@@ -422,14 +413,7 @@ async fn diff_and_impact_give_what_the_command_line_prints() {
     let new_path = work.path().join("marac/referral.wm");
     let new_path = new_path.to_str().unwrap();
 
-    let corpora_list: Json = http
-        .get(format!("{base}/v1/corpora"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let corpora_list: Json = get_json(&http, format!("{base}/v1/corpora")).await;
     assert_eq!(
         corpora_list,
         json!([{"name": "synthetic-2000", "lines": 2000}])

@@ -12,10 +12,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{client, config, sc02, serve};
+use common::{MARAC, client, config, sc02, serve};
 use serde_json::{Value as Json, json};
-
-const MARAC: &str = "/v1/rulesets/marac.referral";
 
 async fn post(http: &reqwest::Client, url: String, body: impl Into<reqwest::Body>) -> (u16, Json) {
     let r = http

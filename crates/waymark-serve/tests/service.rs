@@ -12,11 +12,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{client, config, root, sc02, serve};
+use common::{MARAC, client, config, get_json, root, sc02, serve};
 use serde_json::{Value as Json, json};
 use waymark::record::DecisionRecord;
-
-const MARAC: &str = "/v1/rulesets/marac.referral";
 
 async fn version_served(http: &reqwest::Client, base: &str, query: &str) -> (u16, String) {
     let r = http
@@ -73,14 +71,7 @@ async fn a_reload_swaps_only_a_set_that_loads_cleanly() {
         version_served(&http, &base, "").await,
         (200, "1.0.0".into())
     );
-    let health: Json = http
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Json = get_json(&http, format!("{base}/healthz")).await;
     assert_eq!(health["generation"], 0);
 
     // Fixed, and a new version published: the watcher reloads by itself.
@@ -124,14 +115,7 @@ async fn a_reload_swaps_only_a_set_that_loads_cleanly() {
         version_served(&http, &base, "?as_of=2030-12-31").await.1,
         "1.1.0"
     );
-    let list: Json = http
-        .get(format!("{base}/v1/rulesets"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Json = get_json(&http, format!("{base}/v1/rulesets")).await;
     assert_eq!(list.as_array().unwrap().len(), 2);
     running.shutdown().await;
 }

@@ -44,6 +44,15 @@ pub async fn serve(config: Config) -> (Running, String) {
     (running, base)
 }
 
+/// The MARAC referral ruleset's routes.
+pub const MARAC: &str = "/v1/rulesets/marac.referral";
+
+/// GET `url`, read as JSON.
+pub async fn get_json(http: &reqwest::Client, url: String) -> serde_json::Value {
+    let r = http.get(&url).send().await.expect("the service answers");
+    r.json().await.expect("the answer is JSON")
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .pool_max_idle_per_host(64)
